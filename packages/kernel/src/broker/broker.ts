@@ -1,0 +1,80 @@
+// publish → message.publish fold → route → dispatch (reference: emqx_broker).
+import type { Ctx } from '../context.js';
+import { Router, Subscription, type MatchResult } from '../router/router.js';
+import type { Message } from '../types.js';
+import { pickMember, type SharedStrategy } from './shared.js';
+
+export class Broker {
+  readonly router = new Router();
+
+  constructor(
+    private readonly ctx: Ctx,
+    public sharedStrategy: SharedStrategy = 'random',
+    public readonly groupStrategies: ReadonlyMap<string, SharedStrategy> = new Map(),
+  ) {}
+
+  /** Routes one message; returns the number of subscriptions it went to. */
+  publish(msg: Message): number {
+    const ctx = this.ctx;
+    const hook = ctx.registry.hooks['message.publish'];
+    if (hook.isUsed()) {
+      msg = hook.call(msg) ?? msg;
+      if (msg.headers.allow_publish === false) return 0;
+    }
+    ctx.metrics['messages.publish']++;
+    const res = this.router.match(msg.topic);
+    const n = this.dispatch(msg, res);
+    if (n === 0) {
+      ctx.metrics['messages.dropped']++;
+      ctx.metrics['messages.dropped.no_subscribers']++;
+      const dropped = ctx.registry.hooks['message.dropped'];
+      if (dropped.isUsed()) dropped.call(msg, { node: ctx.nodeName }, 'no_subscribers');
+    }
+    return n;
+  }
+
+  private dispatch(msg: Message, res: MatchResult): number {
+    const subs = res.subs;
+    let n = subs.length;
+    if (!res.overlap) {
+      for (let i = 0; i < subs.length; i++) {
+        const s = subs[i]!;
+        s.subscriber.deliver(msg, s);
+      }
+    } else {
+      n = deliverMerged(msg, subs);
+    }
+    const groups = res.groups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      const m = pickMember(g, this.groupStrategies.get(g.group) ?? this.sharedStrategy, msg);
+      if (m !== undefined) {
+        m.subscriber.deliver(msg, m);
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+/**
+ * One subscriber holds several matching subscriptions: deliver once, at the highest
+ * granted QoS, with every subscription identifier [MQTT-3.3.4-2], [MQTT-3.3.4-3].
+ */
+function deliverMerged(msg: Message, subs: readonly Subscription[]): number {
+  const best = new Map<Subscription['subscriber'], { sub: Subscription; subids: number[] }>();
+  for (const s of subs) {
+    const cur = best.get(s.subscriber);
+    if (!cur) {
+      best.set(s.subscriber, { sub: s, subids: s.opts.subid !== undefined ? [s.opts.subid] : [] });
+      continue;
+    }
+    if (s.opts.subid !== undefined) cur.subids.push(s.opts.subid);
+    if (s.opts.qos > cur.sub.opts.qos) cur.sub = s;
+  }
+  for (const [subscriber, { sub, subids }] of best) {
+    const merged = new Subscription(subscriber, sub.filter, { ...sub.opts, subids } as Subscription['opts']);
+    subscriber.deliver(msg, merged);
+  }
+  return best.size;
+}

@@ -1,0 +1,177 @@
+// Client-id registry (reference: emqx_cm): one live channel per client id, sessions
+// that outlive their connection, takeover and discard, session expiry, delayed wills.
+import type { Ctx } from '../context.js';
+import type { Broker } from '../broker/broker.js';
+import type { Channel, SessionManager } from '../channel/channel.js';
+import { RC } from '../channel/reason-codes.js';
+import { Session, type SessionOpts } from '../session/session.js';
+import type { Message } from '../types.js';
+import type { Zone } from '../zone.js';
+
+/** 0xFFFFFFFF seconds: the session never expires [MQTT-3.1.2-?] */
+const NEVER = 0xffffffff;
+
+export class ChannelManager implements SessionManager {
+  readonly channels = new Map<string, Channel>();
+  readonly sessions = new Map<string, Session>();
+  private readonly expiry = new Map<string, NodeJS.Timeout>();
+  private readonly wills = new Map<string, { timer: NodeJS.Timeout; msg: Message }>();
+
+  constructor(private readonly ctx: Ctx, private readonly broker: Broker) {}
+
+  open(ch: Channel, cleanStart: boolean): { session: Session; present: boolean } {
+    const ci = ch.clientinfo;
+    const id = ci.clientid;
+    const old = this.channels.get(id);
+    const hooks = this.ctx.registry.hooks;
+    // a delayed will of an earlier connection is not sent when the client is back [MQTT-3.1.3-9]
+    this.cancelWill(id);
+    let session = this.sessions.get(id);
+    if (old && old !== ch) {
+      if (!cleanStart && session) {
+        old.detachSession();
+        this.ctx.metrics['session.takeovered']++;
+        if (hooks['session.takeovered'].isUsed()) hooks['session.takeovered'].call(old.clientinfo, session.info());
+        old.kick(RC.SESSION_TAKEN_OVER, 'takeovered');
+      } else {
+        // the old connection closes first so its will goes out [MQTT-3.1.4-3]
+        old.kick(RC.SESSION_TAKEN_OVER, 'discarded');
+        session = this.sessions.get(id);
+      }
+    }
+    this.channels.set(id, ch);
+    const t = this.expiry.get(id);
+    if (t) {
+      clearTimeout(t);
+      this.expiry.delete(id);
+    }
+    if (session && !cleanStart) {
+      session.opts = sessionOpts(ch.zone);
+      this.ctx.metrics['session.resumed']++;
+      if (hooks['session.resumed'].isUsed()) hooks['session.resumed'].call(ci, session.info());
+      return { session, present: true };
+    }
+    if (session) {
+      this.ctx.metrics['session.discarded']++;
+      if (hooks['session.discarded'].isUsed()) hooks['session.discarded'].call(ci, session.info());
+      this.destroy(session, undefined);
+    }
+    session = new Session(id, sessionOpts(ch.zone), (s, msg, reason) => this.dropped(s, msg, reason));
+    this.sessions.set(id, session);
+    this.ctx.metrics['session.created']++;
+    if (hooks['session.created'].isUsed()) hooks['session.created'].call(ci, session.info());
+    return { session, present: false };
+  }
+
+  closed(ch: Channel, reason: string): void {
+    const id = ch.clientinfo.clientid;
+    if (this.channels.get(id) === ch) this.channels.delete(id);
+    const session = ch.session;
+    if (!session || this.sessions.get(id) !== session) return;
+    if (session.retryTimer) {
+      clearTimeout(session.retryTimer);
+      session.retryTimer = undefined;
+    }
+    const exp = session.expiryInterval;
+    if (exp === 0) {
+      this.terminate(session, ch, reason);
+      return;
+    }
+    if (exp >= NEVER) return;
+    const timer = setTimeout(() => {
+      this.expiry.delete(id);
+      if (this.sessions.get(id) === session && session.outlet === undefined) this.terminate(session, ch, 'expired');
+    }, exp * 1000);
+    timer.unref();
+    this.expiry.set(id, timer);
+  }
+
+  scheduleWill(ch: Channel, msg: Message, delaySec: number): void {
+    const id = ch.clientinfo.clientid;
+    // the will goes at the earlier of will delay and session expiry [MQTT-3.1.3-9]
+    const exp = ch.session?.expiryInterval ?? 0;
+    const delay = Math.min(delaySec, exp);
+    if (delay <= 0) {
+      this.broker.publish(msg);
+      return;
+    }
+    this.cancelWill(id);
+    const timer = setTimeout(() => {
+      this.wills.delete(id);
+      this.broker.publish(msg);
+    }, delay * 1000);
+    timer.unref();
+    this.wills.set(id, { timer, msg });
+  }
+
+  private cancelWill(id: string): void {
+    const w = this.wills.get(id);
+    if (w) {
+      clearTimeout(w.timer);
+      this.wills.delete(id);
+    }
+  }
+
+  /** sends every pending delayed will now (server shutdown) */
+  flushWills(): void {
+    for (const [id, w] of this.wills) {
+      clearTimeout(w.timer);
+      this.wills.delete(id);
+      this.broker.publish(w.msg);
+    }
+  }
+
+  private terminate(session: Session, ch: Channel | undefined, reason: string): void {
+    this.ctx.metrics['session.terminated']++;
+    const hook = this.ctx.registry.hooks['session.terminated'];
+    if (hook.isUsed() && ch) hook.call(ch.clientinfo, reason, session.info());
+    this.destroy(session, ch);
+  }
+
+  private destroy(session: Session, _ch: Channel | undefined): void {
+    for (const sub of session.subscriptions.values()) this.broker.router.remove(sub);
+    session.subscriptions.clear();
+    if (session.retryTimer) clearTimeout(session.retryTimer);
+    if (this.sessions.get(session.clientid) === session) this.sessions.delete(session.clientid);
+  }
+
+  /** removes a session and kicks its connection (emqx_ctl clients kick) */
+  kick(clientid: string): boolean {
+    const ch = this.channels.get(clientid);
+    const session = this.sessions.get(clientid);
+    if (!ch && !session) return false;
+    if (ch) {
+      if (session) session.expiryInterval = 0;
+      ch.kick(RC.ADMINISTRATIVE_ACTION, 'kicked');
+    }
+    const s = this.sessions.get(clientid);
+    if (s) this.terminate(s, ch, 'kicked');
+    return true;
+  }
+
+  private dropped(s: Session, msg: Message, reason: string): void {
+    const m = this.ctx.metrics;
+    m['delivery.dropped']++;
+    const key = ('delivery.dropped.' + reason) as 'delivery.dropped.queue_full';
+    if (key in m) m[key]++;
+    const hook = this.ctx.registry.hooks['delivery.dropped'];
+    if (hook.isUsed()) {
+      const ch = this.channels.get(s.clientid);
+      const ci = ch?.clientinfo ?? ({ clientid: s.clientid } as Channel['clientinfo']);
+      hook.call(ci, msg, reason);
+    }
+  }
+}
+
+export function sessionOpts(z: Zone): SessionOpts {
+  return {
+    maxInflight: z.maxInflight,
+    maxMqueueLen: z.maxMqueueLen,
+    mqueueStoreQos0: z.mqueueStoreQos0,
+    retryInterval: z.retryInterval,
+    maxAwaitingRel: z.maxAwaitingRel,
+    awaitRelTimeout: z.awaitRelTimeout,
+    upgradeQos: z.upgradeQos,
+    ignoreLoopDeliver: z.ignoreLoopDeliver,
+  };
+}

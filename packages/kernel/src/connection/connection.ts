@@ -1,0 +1,158 @@
+// Socket IO for one client: feeds bytes to the parser, packets to the channel, and
+// writes queued frames once per event-loop turn (one write per socket per turn).
+import { Parser, type CodecError } from '@nemq/codec';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { Channel, type ChannelEnv, type Transport } from '../channel/channel.js';
+import type { ConnInfo } from '../types.js';
+
+let dirty: Connection[] = [];
+let spare: Connection[] = [];
+let scheduled = false;
+
+function flushAll(): void {
+  scheduled = false;
+  const list = dirty;
+  dirty = spare;
+  spare = list;
+  for (let i = 0; i < list.length; i++) list[i]!.flush();
+  list.length = 0;
+}
+
+/** Pause reading while this many packets wait for an async step (auth, ACL). */
+export abstract class Connection implements Transport {
+  abstract readonly socktype: ConnInfo['socktype'];
+  readonly channel: Channel;
+  readonly parser: Parser;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private queued = false;
+  protected closing = false;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(
+    protected readonly env: ChannelEnv,
+    zone: string,
+    readonly peerhost: string,
+    readonly peerport: number,
+    readonly sockhost: string,
+    readonly sockport: number,
+    private readonly registry: Set<Connection>,
+  ) {
+    this.channel = new Channel(env, this, zone);
+    this.parser = new Parser({ maxPacketSize: this.channel.zone.maxPacketSize });
+    this.parser.onPacket = (p) => this.channel.handle(p);
+    this.parser.onError = (e: CodecError) => this.channel.protocolError(e.message, e.reasonCode);
+    registry.add(this);
+  }
+
+  protected onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.env.metrics['bytes.received'] += chunk.length;
+    this.channel.lastSeen = Date.now();
+    this.parser.parse(chunk);
+  }
+
+  send(frame: Buffer): void {
+    if (this.closing) return;
+    this.out.push(frame);
+    this.outBytes += frame.length;
+    if (!this.queued) {
+      this.queued = true;
+      dirty.push(this);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushAll);
+      }
+    }
+  }
+
+  flush(): void {
+    this.queued = false;
+    const out = this.out;
+    if (out.length === 0) return;
+    const data = out.length === 1 ? out[0]! : Buffer.concat(out, this.outBytes);
+    this.bytesOut += this.outBytes;
+    this.env.metrics['bytes.sent'] += this.outBytes;
+    out.length = 0;
+    this.outBytes = 0;
+    this.write(data);
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.flush();
+    this.closing = true;
+    this.end();
+  }
+
+  protected gone(reason: string): void {
+    this.closing = true;
+    this.registry.delete(this);
+    this.channel.closed(reason);
+  }
+
+  abstract get backlog(): number;
+  protected abstract write(data: Buffer): void;
+  protected abstract end(): void;
+  abstract destroy(): void;
+}
+
+export class SocketConnection extends Connection {
+  constructor(env: ChannelEnv, zone: string, readonly socket: Socket, readonly socktype: 'tcp' | 'ssl', registry: Set<Connection>) {
+    super(env, zone, stripV4(socket.remoteAddress), socket.remotePort ?? 0, stripV4(socket.localAddress), socket.localPort ?? 0, registry);
+    socket.on('data', (c: Buffer) => this.onData(c));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.gone('closed'));
+    socket.on('end', () => socket.end());
+  }
+  get backlog(): number {
+    return this.socket.writableLength;
+  }
+  protected write(data: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(data);
+  }
+  protected end(): void {
+    this.socket.end();
+    // a peer that never reads must not keep the socket open
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export class WsConnection extends Connection {
+  constructor(env: ChannelEnv, zone: string, readonly ws: WebSocket, readonly socktype: 'ws' | 'wss', peer: { host: string; port: number; localHost: string; localPort: number }, registry: Set<Connection>) {
+    super(env, zone, peer.host, peer.port, peer.localHost, peer.localPort, registry);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // [MQTT-6.0.0-1] MQTT goes in binary frames only
+      if (!isBinary) {
+        this.channel.protocolError('text frame on MQTT WebSocket');
+        return;
+      }
+      this.onData(data);
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => this.gone('closed'));
+  }
+  get backlog(): number {
+    return this.ws.bufferedAmount;
+  }
+  protected write(data: Buffer): void {
+    if (this.ws.readyState === 1) this.ws.send(data, { binary: true });
+  }
+  protected end(): void {
+    this.ws.close();
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+  }
+  destroy(): void {
+    this.ws.terminate();
+  }
+}
+
+export function stripV4(addr: string | undefined): string {
+  if (!addr) return '';
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}

@@ -1,0 +1,126 @@
+// TCP, TLS, WebSocket and secure WebSocket listeners (EMQX listener.<proto>.<name>).
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { WebSocketServer } from 'ws';
+import type { ChannelEnv } from '../channel/channel.js';
+import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
+
+export interface ListenerSpec {
+  proto: 'tcp' | 'ssl' | 'ws' | 'wss';
+  name: string;
+  host: string;
+  port: number;
+  zone: string;
+  maxConnections: number;
+  backlog?: number;
+  nodelay?: boolean;
+  keyfile?: string;
+  certfile?: string;
+  cacertfile?: string;
+  verify?: boolean;
+  failIfNoPeerCert?: boolean;
+  mqttPath?: string;
+}
+
+export class Listener {
+  server: net.Server | http.Server | undefined = undefined;
+  wss: WebSocketServer | undefined = undefined;
+  readonly connections = new Set<Connection>();
+
+  constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {}
+
+  get id(): string {
+    return `${this.spec.proto}:${this.spec.name}`;
+  }
+
+  get address(): string {
+    const a = this.server?.address();
+    if (a && typeof a === 'object') return `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+    return `${this.spec.host}:${this.spec.port}`;
+  }
+
+  get port(): number {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : this.spec.port;
+  }
+
+  async start(): Promise<void> {
+    const s = this.spec;
+    const env = this.env;
+    const accept = (socket: net.Socket, type: 'tcp' | 'ssl'): void => {
+      if (this.connections.size >= s.maxConnections) {
+        socket.destroy();
+        return;
+      }
+      if (s.nodelay !== false) socket.setNoDelay(true);
+      new SocketConnection(env, s.zone, socket, type, this.connections);
+    };
+    if (s.proto === 'tcp') {
+      this.server = net.createServer((sock) => accept(sock, 'tcp'));
+    } else if (s.proto === 'ssl') {
+      this.server = tls.createServer(this.tlsOptions(), (sock) => accept(sock, 'ssl'));
+      this.server.on('tlsClientError', () => undefined);
+    } else {
+      const server = s.proto === 'wss' ? https.createServer(this.tlsOptions()) : http.createServer();
+      server.on('request', (_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      const path = s.mqttPath ?? '/mqtt';
+      // subprotocols as EMQX: mqtt, mqttv3.1, mqtt-v3, mqtt-v3.1.1, mqtt-v5
+      this.wss = new WebSocketServer({
+        server,
+        path,
+        perMessageDeflate: false,
+        handleProtocols: (protocols) => {
+          for (const p of ['mqtt', 'mqttv3.1', 'mqtt-v3', 'mqtt-v3.1.1', 'mqtt-v5']) if (protocols.has(p)) return p;
+          return false;
+        },
+      });
+      this.wss.on('connection', (ws, req) => {
+        if (this.connections.size >= s.maxConnections) {
+          ws.terminate();
+          return;
+        }
+        const sock = req.socket;
+        sock.setNoDelay(true);
+        new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
+          host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
+        }, this.connections);
+      });
+      this.server = server;
+    }
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: s.host, port: s.port, backlog: s.backlog ?? 1024 }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => env.logger.error(`listener ${this.id}: ${err.message}`));
+        resolve();
+      });
+    });
+  }
+
+  private tlsOptions(): tls.TlsOptions {
+    const s = this.spec;
+    if (!s.keyfile || !s.certfile) throw new Error(`listener ${this.id}: keyfile and certfile are required`);
+    const o: tls.TlsOptions = { key: readFileSync(s.keyfile), cert: readFileSync(s.certfile) };
+    if (s.cacertfile) o.ca = readFileSync(s.cacertfile);
+    if (s.verify) {
+      o.requestCert = true;
+      o.rejectUnauthorized = s.failIfNoPeerCert === true;
+    }
+    return o;
+  }
+
+  /** stop accepting; existing connections are left to the caller */
+  async stop(): Promise<void> {
+    this.wss?.close();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

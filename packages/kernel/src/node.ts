@@ -1,0 +1,211 @@
+// One broker node: wires hooks, router, sessions, listeners and built-in modules.
+import type { QoS } from '@nemq/codec';
+import { Broker } from './broker/broker.js';
+import type { SharedStrategy } from './broker/shared.js';
+import type { ChannelEnv } from './channel/channel.js';
+import { RC } from './channel/reason-codes.js';
+import { ChannelManager } from './cm/cm.js';
+import type { Ctx } from './context.js';
+import { HookRegistry, type TapOptions } from './hooks/registry.js';
+import type { HookPoint } from './hooks/hookpoints.js';
+import { Listener, type ListenerSpec } from './listener/listeners.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics, Stats } from './metrics/metrics.js';
+import { Retainer, type RetainerOpts } from './modules/retainer.js';
+import { SysPublisher } from './modules/sys.js';
+import { Message, type AclResult, type ClientInfo, type PubSub } from './types.js';
+import { defaultZone, type Zone } from './zone.js';
+import { parseShare } from './router/topic.js';
+
+export const VERSION = '4.3.0';
+
+export interface BrokerOptions {
+  nodeName?: string;
+  zones?: Record<string, Zone>;
+  listeners?: ListenerSpec[];
+  sharedStrategy?: SharedStrategy;
+  groupStrategies?: Record<string, SharedStrategy>;
+  /** ms; 0 = off */
+  sysInterval?: number;
+  /** ms; 0 = off */
+  sysHeartbeat?: number;
+  presenceQos?: QoS;
+  /** the file ACL (acl.conf), evaluated after every plugin */
+  fileAcl?: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
+  retainer?: RetainerOpts | false;
+  logger?: Logger;
+}
+
+export class BrokerNode implements Ctx, ChannelEnv {
+  readonly nodeName: string;
+  readonly logger: Logger;
+  readonly registry: HookRegistry;
+  readonly metrics = new Metrics();
+  readonly stats = new Stats();
+  readonly broker: Broker;
+  readonly cm: ChannelManager;
+  readonly listeners: Listener[];
+  readonly retainer: Retainer | undefined;
+  readonly startedAt = Date.now();
+  readonly version = VERSION;
+  private readonly zones: Map<string, Zone>;
+  readonly fileAcl: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
+  private sys: SysPublisher | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private msgSeq = 0;
+  private stopping = false;
+
+  constructor(readonly opts: BrokerOptions = {}) {
+    this.nodeName = opts.nodeName ?? 'emqx@127.0.0.1';
+    this.logger = opts.logger ?? createLogger('warning');
+    this.registry = new HookRegistry(this.logger);
+    this.zones = new Map(Object.entries(opts.zones ?? { external: defaultZone('external'), default: defaultZone('default') }));
+    this.broker = new Broker(this, opts.sharedStrategy ?? 'random', new Map(Object.entries(opts.groupStrategies ?? {})));
+    this.cm = new ChannelManager(this, this.broker);
+    this.fileAcl = opts.fileAcl ?? (() => 'nomatch');
+    this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
+      .map((s) => new Listener(s, this));
+    if (opts.retainer !== false) {
+      this.retainer = new Retainer(opts.retainer ?? { maxRetainedMessages: 0, maxPayloadSize: 1024 * 1024, expiryInterval: 0 }, {
+        deliverTo: (clientid, topic, msg) => this.deliverTo(clientid, topic, msg),
+      });
+      this.retainer.attach(this.registry);
+    }
+  }
+
+  zone(name: string): Zone {
+    let z = this.zones.get(name);
+    if (!z) {
+      z = this.zones.get('default') ?? defaultZone(name);
+      this.zones.set(name, z);
+    }
+    return z;
+  }
+
+  nextMessageId(): number {
+    this.msgSeq = (this.msgSeq + 1) % Number.MAX_SAFE_INTEGER;
+    return this.msgSeq;
+  }
+
+  /** the tap-only face plugins and tests use */
+  tap(owner: string, point: HookPoint, fn: (...args: any[]) => any, options?: TapOptions): void {
+    this.registry.tap(owner, point, fn, options);
+  }
+
+  /** publish from inside the node (plugins, $SYS, the HTTP API) */
+  publish(topic: string, payload: Buffer | string, opts: { qos?: QoS; retain?: boolean; from?: string } = {}): number {
+    const msg = new Message(this.nextMessageId(), opts.qos ?? 0, opts.from ?? this.nodeName, { retain: opts.retain ?? false, dup: false, sys: false },
+      topic, typeof payload === 'string' ? Buffer.from(payload) : payload, undefined, Date.now());
+    return this.broker.publish(msg);
+  }
+
+  /** delivers a message to one subscription of one client (retained messages) */
+  deliverTo(clientid: string, topic: string, msg: Message): void {
+    const session = this.cm.sessions.get(clientid);
+    const sub = session?.subscriptions.get(topic);
+    if (session && sub) session.deliver(msg, sub);
+  }
+
+  async start(): Promise<void> {
+    const started: Listener[] = [];
+    try {
+      for (const l of this.listeners) {
+        await l.start();
+        started.push(l);
+        this.logger.info(`listener ${l.id} on ${l.address}`);
+      }
+    } catch (err) {
+      for (const l of started) await l.stop();
+      throw err;
+    }
+    const o = this.opts;
+    this.sys = new SysPublisher({
+      nodeName: this.nodeName,
+      version: VERSION,
+      startedAt: this.startedAt,
+      nextMessageId: () => this.nextMessageId(),
+      publish: (m) => this.broker.publish(m),
+      stats: () => this.statsSnapshot(),
+      metrics: () => this.metrics.snapshot(),
+    }, o.sysInterval ?? 60000, o.sysHeartbeat ?? 30000, o.presenceQos ?? 1);
+    this.sys.start(this.registry);
+    this.sweepTimer = setInterval(() => this.sweep(), 1000);
+    this.sweepTimer.unref();
+  }
+
+  statsSnapshot(): Record<string, number> {
+    let conns = 0;
+    for (const l of this.listeners) conns += l.connections.size;
+    let subs = 0;
+    let shared = 0;
+    for (const s of this.cm.sessions.values()) {
+      subs += s.subscriptions.size;
+      for (const k of s.subscriptions.keys()) if (parseShare(k)?.group !== undefined) shared++;
+    }
+    const st = this.stats;
+    st.set('connections.count', conns);
+    st.set('channels.count', this.cm.channels.size);
+    st.set('sessions.count', this.cm.sessions.size);
+    st.set('topics.count', this.broker.router.routeCount);
+    st.set('routes.count', this.broker.router.routeCount);
+    st.set('subscriptions.count', subs);
+    st.set('subscribers.count', subs);
+    st.set('suboptions.count', subs);
+    st.set('subscriptions.shared.count', shared);
+    st.set('retained.count', this.retainer?.store.size ?? 0);
+    return st.snapshot();
+  }
+
+  /** once a second: idle and keepalive timeouts, QoS retries, stale awaiting-PUBREL ids */
+  private sweep(): void {
+    const now = Date.now();
+    for (const l of this.listeners) {
+      for (const c of l.connections) {
+        const ch = c.channel;
+        if (!ch.connected) {
+          if (now - ch.connectedAt > ch.zone.idleTimeout) {
+            ch.closeReason = 'idle_timeout';
+            c.destroy();
+          }
+          continue;
+        }
+        // [MQTT-3.1.2-22] 1.5 times the keep alive (EMQX: keepalive_backoff 0.75 x 2)
+        if (ch.keepalive > 0 && now - ch.lastSeen > ch.keepalive * 1000 * ch.zone.keepaliveBackoff * 2) {
+          ch.kick(RC.KEEPALIVE_TIMEOUT, 'keepalive_timeout');
+          continue;
+        }
+        const s = ch.session;
+        if (!s) continue;
+        if (s.inflight.size > 0 && s.opts.retryInterval > 0 && s.inflight.oldest() <= now - s.opts.retryInterval) s.resend(now - s.opts.retryInterval);
+        if (s.awaitingRel.size > 0) {
+          const n = s.expireAwaitingRel(now);
+          if (n > 0) {
+            this.metrics['messages.dropped'] += n;
+            this.metrics['messages.dropped.await_pubrel_timeout'] += n;
+          }
+        }
+      }
+    }
+  }
+
+  /** Graceful stop: no new connections, DISCONNECT 0x8B to v5 clients, wills sent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    this.sys?.stop();
+    await Promise.all(this.listeners.map((l) => l.stop()));
+    for (const l of this.listeners) for (const c of [...l.connections]) c.channel.kick(RC.SERVER_SHUTTING_DOWN, 'shutdown');
+    this.cm.flushWills();
+    // let the final frames reach the sockets
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const l of this.listeners) for (const c of [...l.connections]) c.destroy();
+  }
+}
+
+export async function createBroker(opts: BrokerOptions = {}): Promise<BrokerNode> {
+  const node = new BrokerNode(opts);
+  await node.start();
+  return node;
+}

@@ -1,0 +1,242 @@
+// Session state (reference: emqx_session): subscriptions, the outgoing window,
+// the message queue and incoming QoS 2 ids awaiting PUBREL. It survives its
+// connection when the session expiry interval says so. No IO: it talks to the
+// channel through the Outlet while online.
+import type { QoS } from '@nemq/codec';
+import type { Message, SubOpts } from '../types.js';
+import { Subscription, type Subscriber } from '../router/router.js';
+import { AWAIT_ACK, AWAIT_COMP, Inflight } from './inflight.js';
+import { MQueue, Queued } from './mqueue.js';
+
+export interface SessionOpts {
+  maxInflight: number;
+  maxMqueueLen: number;
+  mqueueStoreQos0: boolean;
+  /** ms */
+  retryInterval: number;
+  maxAwaitingRel: number;
+  /** ms */
+  awaitRelTimeout: number;
+  upgradeQos: boolean;
+  ignoreLoopDeliver: boolean;
+}
+
+/** What the session needs from its live channel. */
+export interface Outlet {
+  sendPublish(msg: Message, qos: number, retain: boolean, dup: boolean, pid: number, subids: number[] | undefined): void;
+  sendPubrel(pid: number): void;
+}
+
+/** Called for every delivery the session drops (delivery.dropped). */
+export type DropFn = (session: Session, msg: Message, reason: 'expired' | 'qos0_msg' | 'queue_full' | 'no_local') => void;
+
+export class Session implements Subscriber {
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly inflight: Inflight;
+  readonly mqueue: MQueue;
+  /** incoming QoS 2 packet id → time of PUBLISH */
+  readonly awaitingRel = new Map<number, number>();
+  outlet: Outlet | undefined = undefined;
+  /** seconds; 0 = ends with the connection */
+  expiryInterval = 0;
+  readonly createdAt = Date.now();
+  private nextPid = 1;
+  retryTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    public readonly clientid: string,
+    public opts: SessionOpts,
+    private readonly onDrop: DropFn,
+  ) {
+    this.inflight = new Inflight(opts.maxInflight);
+    this.mqueue = new MQueue(opts.maxMqueueLen);
+  }
+
+  /** a shared-subscription member that can take messages: online, or offline but persistent */
+  get available(): boolean {
+    return this.outlet !== undefined || this.expiryInterval > 0;
+  }
+
+  subscribe(key: string, filter: string, opts: SubOpts): { sub: Subscription; isNew: boolean } {
+    const old = this.subscriptions.get(key);
+    if (old) {
+      old.opts = opts;
+      return { sub: old, isNew: false };
+    }
+    const sub = new Subscription(this, filter, opts);
+    this.subscriptions.set(key, sub);
+    return { sub, isNew: true };
+  }
+
+  unsubscribe(key: string): Subscription | undefined {
+    const sub = this.subscriptions.get(key);
+    if (sub) this.subscriptions.delete(key);
+    return sub;
+  }
+
+  /** The broker's entry point for each matched subscription. */
+  deliver(msg: Message, sub: Subscription): void {
+    const opts = sub.opts;
+    // [MQTT-3.8.3-3] no local; EMQX's ignore_loop_deliver does the same for v3
+    if ((opts.nl === 1 || this.opts.ignoreLoopDeliver) && msg.from === this.clientid) {
+      this.onDrop(this, msg, 'no_local');
+      return;
+    }
+    const qos = (this.opts.upgradeQos ? opts.qos : msg.qos < opts.qos ? msg.qos : opts.qos) as QoS;
+    // [MQTT-3.3.1-12] retain as published; retained messages sent on subscribe keep the flag [MQTT-3.3.1-8]
+    const retain = msg.headers.retained === true ? true : opts.rap === 1 ? msg.flags.retain : false;
+    const subids = (opts as SubOpts & { subids?: number[] }).subids ?? (opts.subid !== undefined ? [opts.subid] : undefined);
+    this.enqueueOrSend(msg, qos, retain, subids);
+  }
+
+  enqueueOrSend(msg: Message, qos: number, retain: boolean, subids: number[] | undefined): void {
+    const outlet = this.outlet;
+    if (outlet === undefined) {
+      if (qos === 0 && !this.opts.mqueueStoreQos0) {
+        this.onDrop(this, msg, 'qos0_msg');
+        return;
+      }
+      this.queue(new Queued(msg, qos, retain, subids));
+      return;
+    }
+    if (qos === 0) {
+      outlet.sendPublish(msg, 0, retain, false, 0, subids);
+      return;
+    }
+    if (this.inflight.full || this.mqueue.length > 0) {
+      this.queue(new Queued(msg, qos, retain, subids));
+      return;
+    }
+    this.sendInflight(outlet, msg, qos, retain, subids);
+  }
+
+  private sendInflight(outlet: Outlet, msg: Message, qos: number, retain: boolean, subids: number[] | undefined): void {
+    const pid = this.allocPid();
+    this.inflight.add(pid, msg, qos, retain, subids, Date.now());
+    outlet.sendPublish(msg, qos, retain, false, pid, subids);
+  }
+
+  private queue(q: Queued): void {
+    const out = this.mqueue.push(q);
+    if (out) this.onDrop(this, out.msg, 'queue_full');
+  }
+
+  private allocPid(): number {
+    // packet ids in the window must be unique [MQTT-2.2.1-3]
+    for (;;) {
+      const id = this.nextPid;
+      this.nextPid = id === 65535 ? 1 : id + 1;
+      if (this.inflight.size === 0 || !this.inflight.has(id)) return id;
+    }
+  }
+
+  /** PUBACK (QoS 1). Returns the acked message, or undefined for an unknown id. */
+  puback(pid: number): Message | undefined {
+    const slot = this.inflight.find(pid);
+    if (slot < 0 || this.inflight.phaseAt(slot) !== AWAIT_ACK || this.inflight.qosAt(slot) !== 1) return undefined;
+    const m = this.inflight.removeAt(slot);
+    this.drain();
+    return m;
+  }
+
+  /** PUBREC (QoS 2): the message is delivered; answer PUBREL. */
+  pubrec(pid: number): Message | undefined {
+    const slot = this.inflight.find(pid);
+    if (slot < 0 || this.inflight.qosAt(slot) !== 2) return undefined;
+    const m = this.inflight.msgAt(slot);
+    if (this.inflight.phaseAt(slot) === AWAIT_ACK) this.inflight.toComp(slot, Date.now());
+    return m;
+  }
+
+  /** PUBCOMP: frees the id. */
+  pubcomp(pid: number): boolean {
+    const slot = this.inflight.find(pid);
+    if (slot < 0 || this.inflight.phaseAt(slot) !== AWAIT_COMP) return false;
+    this.inflight.removeAt(slot);
+    this.drain();
+    return true;
+  }
+
+  /** a QoS 1/2 delivery that was dropped before sending (too large for the client) */
+  forget(pid: number): void {
+    const slot = this.inflight.find(pid);
+    if (slot >= 0) this.inflight.removeAt(slot);
+  }
+
+  /** Moves queued messages into the window while it has room. */
+  drain(): void {
+    const outlet = this.outlet;
+    if (outlet === undefined) return;
+    while (this.mqueue.length > 0 && !this.inflight.full) {
+      const q = this.mqueue.shift()!;
+      if (expired(q.msg, Date.now())) {
+        this.onDrop(this, q.msg, 'expired');
+        continue;
+      }
+      if (q.qos === 0) outlet.sendPublish(q.msg, 0, q.retain, false, 0, q.subids);
+      else this.sendInflight(outlet, q.msg, q.qos, q.retain, q.subids);
+    }
+  }
+
+  /**
+   * On resume: resend the unacked window with DUP and PUBRELs [MQTT-4.4.0-1], then the queue.
+   * On retry (`onlyOlderThan` set): resend only entries older than the retry interval.
+   */
+  resend(onlyOlderThan?: number): void {
+    const outlet = this.outlet;
+    if (outlet === undefined) return;
+    const now = Date.now();
+    this.inflight.forEach((id, phase, msg, qos, retain, subids, ts, slot) => {
+      if (onlyOlderThan !== undefined && ts > onlyOlderThan) return;
+      this.inflight.touch(slot, now);
+      if (phase === AWAIT_COMP) outlet.sendPubrel(id);
+      else outlet.sendPublish(msg, qos, retain, true, id, subids);
+    });
+    if (onlyOlderThan === undefined) this.drain();
+  }
+
+  /** incoming QoS 2: false when the id is already awaiting PUBREL */
+  awaitRel(pid: number): 'new' | 'dup' | 'full' {
+    if (this.awaitingRel.has(pid)) return 'dup';
+    if (this.opts.maxAwaitingRel > 0 && this.awaitingRel.size >= this.opts.maxAwaitingRel) return 'full';
+    this.awaitingRel.set(pid, Date.now());
+    return 'new';
+  }
+
+  release(pid: number): boolean {
+    return this.awaitingRel.delete(pid);
+  }
+
+  /** drops awaiting-rel ids older than await_rel_timeout */
+  expireAwaitingRel(now: number): number {
+    let n = 0;
+    for (const [pid, t] of this.awaitingRel) {
+      if (now - t >= this.opts.awaitRelTimeout) {
+        this.awaitingRel.delete(pid);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      clientid: this.clientid,
+      created_at: this.createdAt,
+      expiry_interval: this.expiryInterval,
+      subscriptions_cnt: this.subscriptions.size,
+      inflight_cnt: this.inflight.size,
+      inflight_max: this.inflight.max,
+      mqueue_len: this.mqueue.length,
+      mqueue_max: this.mqueue.max,
+      mqueue_dropped: this.mqueue.dropped,
+      awaiting_rel_cnt: this.awaitingRel.size,
+      awaiting_rel_max: this.opts.maxAwaitingRel,
+    };
+  }
+}
+
+export function expired(msg: Message, now: number): boolean {
+  const e = msg.properties?.messageExpiryInterval;
+  return e !== undefined && now - msg.timestamp >= e * 1000;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite (called by `npm test` after install and build).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .cache
+npx jest --ci --json --outputFile=.cache/jest-results.json "$@"
+rc=$?
+node -e '
+const r = require("./.cache/jest-results.json");
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' || rc=1
+exit $rc
