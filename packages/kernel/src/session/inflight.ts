@@ -36,7 +36,8 @@ export class Inflight {
   }
 
   add(id: number, msg: Message, qos: number, retain: boolean, subids: number[] | undefined, now: number): void {
-    if (this.span === this.ids.length) this.grow();
+    // holes left by out-of-order acks are squeezed out before the ring grows
+    if (this.span === this.ids.length) this.resize(this.size * 2 < this.ids.length ? this.ids.length : this.ids.length * 2);
     const i = (this.head + this.span) % this.ids.length;
     this.ids[i] = id;
     this.phase[i] = AWAIT_ACK;
@@ -125,19 +126,22 @@ export class Inflight {
     return out;
   }
 
-  private grow(): void {
+  private resize(n: number): void {
     const cap = this.ids.length;
-    const n = cap * 2;
     const ids = new Uint16Array(n), phase = new Uint8Array(n), qos = new Uint8Array(n), retain = new Uint8Array(n);
     const ts = new Float64Array(n);
     const msgs: (Message | undefined)[] = new Array(n).fill(undefined);
     const subids: (number[] | undefined)[] = new Array(n).fill(undefined);
+    let j = 0;
     for (let k = 0; k < this.span; k++) {
       const i = (this.head + k) % cap;
-      ids[k] = this.ids[i]!; phase[k] = this.phase[i]!; qos[k] = this.qos[i]!; retain[k] = this.retain[i]!;
-      ts[k] = this.ts[i]!; msgs[k] = this.msgs[i]; subids[k] = this.subids[i];
+      if (this.msgs[i] === undefined) continue;
+      ids[j] = this.ids[i]!; phase[j] = this.phase[i]!; qos[j] = this.qos[i]!; retain[j] = this.retain[i]!;
+      ts[j] = this.ts[i]!; msgs[j] = this.msgs[i]; subids[j] = this.subids[i];
+      j++;
     }
     this.ids = ids; this.phase = phase; this.qos = qos; this.retain = retain; this.ts = ts; this.msgs = msgs; this.subids = subids;
     this.head = 0;
+    this.span = j;
   }
 }
