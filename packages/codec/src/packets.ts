@@ -49,6 +49,8 @@ export interface ConnectPacket {
   password?: Buffer;
   will?: Will;
   properties?: ConnectProperties;
+  /** Bridge mode: the protocol level byte had bit 7 set (0x83 / 0x84), as sent by Mosquitto/EMQX bridges. */
+  bridgeMode?: boolean;
 }
 
 export interface ConnackProperties {
