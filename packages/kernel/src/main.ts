@@ -1,7 +1,7 @@
 // `emqx foreground`: load etc/emqx.conf, start the node, stop gracefully on SIGTERM/SIGINT.
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { optionsFromConfig } from './boot.js';
 import { createBroker, VERSION } from './node.js';
 
@@ -9,12 +9,12 @@ export async function main(argv: string[]): Promise<void> {
   const i = argv.findIndex((a) => a === '-c' || a === '--config');
   const root = resolve(__dirname, '../../..');
   const file = i >= 0 && argv[i + 1] ? resolve(argv[i + 1]!) : process.env.EMQX_CONF ?? join(root, 'etc/emqx.conf');
-  let cfg;
+  let cfg: Config;
   try {
     cfg = loadConfig({ file, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`nemq: bad configuration:\n${err.problems.map((p) => '  ' + p).join('\n')}\n`);
+      process.stderr.write(`nemq: bad configuration:\n${err.problems.map((p: string) => '  ' + p).join('\n')}\n`);
       process.exit(78);
     }
     throw err;

@@ -48,6 +48,13 @@ export abstract class Connection implements Transport {
   }
 
   protected onData(chunk: Buffer): void {
+    // [MQTT-3.1.0-1] the first packet must be CONNECT: refuse anything else at its first byte
+    if (this.bytesIn === 0 && chunk.length > 0 && chunk[0] !== 0x10) {
+      this.bytesIn = chunk.length;
+      this.channel.protocolError('first packet is not CONNECT');
+      this.destroy();
+      return;
+    }
     this.bytesIn += chunk.length;
     this.env.metrics['bytes.received'] += chunk.length;
     this.channel.lastSeen = Date.now();

@@ -81,7 +81,7 @@ export class Metrics {
   'session.terminated' = 0;
 
   snapshot(): Record<string, number> {
-    return { ...this } as Record<string, number>;
+    return { ...this } as unknown as Record<string, number>;
   }
 }
 

@@ -1,0 +1,177 @@
+/**
+ * loadConfig: read emqx.conf → apply EMQX_* env → apply overrides → check
+ * every key and value against the schema → fill schema defaults the way
+ * cuttlefish does → build the typed, deep-frozen Config.
+ *
+ * All problems are collected and thrown together as one ConfigError.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { buildConfig } from './build.js';
+import { collectEnvOverrides } from './env.js';
+import { ConfigError } from './errors.js';
+import { scanConfText } from './parse.js';
+import { instantiate, lookupKey, SCHEMA, type KeyMatch, type SchemaEntry } from './schema.js';
+import type { Config, LoadConfigOptions } from './types.js';
+import { describeType, parseValue } from './values.js';
+
+/** One effective setting. */
+export interface Setting {
+  readonly key: string;
+  readonly value: unknown;
+  /** The text it was parsed from. */
+  readonly text: string;
+  /** `etc/emqx.conf:12`, `env EMQX_…`, `override` or `default`. */
+  readonly source: string;
+  readonly entry: SchemaEntry;
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+/**
+ * `{{ platform_etc_dir }}`-style placeholders found in EMQX's source-tree
+ * emqx.conf, with the values of a relocatable install.
+ */
+const PLATFORM_DIRS: Readonly<Record<string, string>> = {
+  platform_etc_dir: 'etc',
+  platform_data_dir: 'data',
+  platform_log_dir: 'log',
+  platform_plugins_dir: 'plugins',
+  platform_lib_dir: 'lib',
+  platform_bin_dir: 'bin',
+  crash_dump: 'log/crash.dump',
+};
+
+function expandPlaceholders(text: string): string {
+  return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (all, name: string) => PLATFORM_DIRS[name] ?? all);
+}
+
+export function loadConfig(opts: LoadConfigOptions): Config {
+  const problems: string[] = [];
+  const file = opts.file ?? '<text>';
+
+  let text = opts.text;
+  if (text === undefined) {
+    if (opts.file === undefined) throw new ConfigError(['loadConfig: give `file` or `text`']);
+    try {
+      text = readFileSync(opts.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`${file}: cannot read: ${(err as Error).message}`]);
+    }
+  }
+  const baseDir = resolve(
+    opts.baseDir ?? (opts.file !== undefined ? dirname(dirname(resolve(opts.file))) : process.cwd()),
+  );
+
+  const settings = new Map<string, Setting>();
+  const set = (key: string, raw: string, source: string, match: KeyMatch, where: string): void => {
+    const expanded = expandPlaceholders(raw);
+    const value = parseValue(match.entry.type, expanded);
+    if (value === undefined) {
+      problems.push(`${where}: ${key}: expected ${describeType(match.entry.type)}, got ${JSON.stringify(raw)}`);
+      return;
+    }
+    // re-setting moves nothing: a Map keeps first-insertion order, so listeners stay in file order
+    settings.set(key, { key, value, text: expanded, source, entry: match.entry, vars: match.vars });
+  };
+
+  // 1. the file; later duplicates win
+  for (const e of scanConfText(text, file, problems)) {
+    const where = `${file}:${e.line}`;
+    const match = lookupKey(e.key);
+    if (!match) {
+      problems.push(`${where}: ${e.key}: unknown key`);
+      continue;
+    }
+    set(e.key, e.value, where, match, where);
+  }
+
+  // 2. EMQX_* environment
+  if (opts.env) {
+    for (const o of collectEnvOverrides(opts.env, settings.keys())) {
+      const where = `env ${o.name}`;
+      set(o.key, o.value, where, o.match, where);
+    }
+  }
+
+  // 3. explicit overrides
+  for (const [key, value] of Object.entries(opts.overrides ?? {})) {
+    const match = lookupKey(key);
+    if (!match) {
+      problems.push(`override: ${key}: unknown key`);
+      continue;
+    }
+    set(key, value, 'override', match, 'override');
+  }
+
+  // 4. schema defaults, cuttlefish style: plain keys always; `$var` keys once
+  //    for every binding that appears in a configured key of the same family
+  fillDefaults(settings);
+
+  // 5. relative paths → install root
+  for (const [key, s] of settings) {
+    if (s.entry.type.kind === 'path' && typeof s.value === 'string' && !isAbsolute(s.value)) {
+      settings.set(key, { ...s, value: resolvePath(baseDir, s.value) });
+    }
+  }
+
+  const config = buildConfig(settings, baseDir, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function resolvePath(baseDir: string, p: string): string {
+  const abs = resolve(baseDir, p);
+  // keep a trailing slash: EMQX writes directory keys as `etc/plugins/`
+  return /[\\/]$/.test(p) && !abs.endsWith('/') ? `${abs}/` : abs;
+}
+
+function prefixOf(pattern: string): string | undefined {
+  const segs = pattern.split('.');
+  let last = -1;
+  segs.forEach((s, i) => {
+    if (s.startsWith('$')) last = i;
+  });
+  return last < 0 ? undefined : segs.slice(0, last + 1).join('.');
+}
+
+function fillDefaults(settings: Map<string, Setting>): void {
+  // bindings per pattern prefix ending at a variable, from configured keys:
+  // `listener.tcp.external.access.1` binds `listener.tcp.$name` to external
+  // and `listener.tcp.$name.access.$id` to external/1
+  const bindings = new Map<string, Map<string, Readonly<Record<string, string>>>>();
+  for (const s of settings.values()) {
+    const segs = s.entry.key.split('.');
+    segs.forEach((seg, i) => {
+      if (!seg.startsWith('$')) return;
+      const prefix = segs.slice(0, i + 1).join('.');
+      const vars: Record<string, string> = {};
+      for (const v of segs.slice(0, i + 1)) {
+        const bound = s.vars[v];
+        if (v.startsWith('$') && bound !== undefined) vars[v] = bound;
+      }
+      const id = instantiate(prefix, vars);
+      let m = bindings.get(prefix);
+      if (!m) bindings.set(prefix, (m = new Map()));
+      if (!m.has(id)) m.set(id, vars);
+    });
+  }
+  for (const entry of SCHEMA) {
+    if (entry.default === undefined) continue;
+    const prefix = prefixOf(entry.key);
+    const varSets = prefix === undefined ? [{}] : [...(bindings.get(prefix)?.values() ?? [])];
+    for (const vars of varSets) {
+      const key = instantiate(entry.key, vars);
+      if (settings.has(key)) continue;
+      const value = parseValue(entry.type, entry.default);
+      if (value === undefined) throw new Error(`schema default of ${entry.key} does not parse: ${entry.default}`);
+      settings.set(key, { key, value, text: entry.default, source: 'default', entry, vars });
+    }
+  }
+}
+
+/** Typed default for a key that matches the schema, or `undefined`. */
+export function schemaDefault(key: string): unknown {
+  const match = lookupKey(key);
+  if (!match || match.entry.default === undefined) return undefined;
+  return parseValue(match.entry.type, match.entry.default);
+}

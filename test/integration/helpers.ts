@@ -1,0 +1,85 @@
+// Shared helpers for integration tests: an in-process broker on free ports and
+// mqtt.js clients that are always cleaned up.
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createBroker, type BrokerNode, type BrokerOptions } from '../../packages/kernel/src/node';
+import { defaultZone, type Zone } from '../../packages/kernel/src/zone';
+import { createLogger } from '../../packages/kernel/src/logger';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '../..');
+export const CERTS = join(ROOT, 'etc/certs');
+
+export interface TestBroker {
+  node: BrokerNode;
+  port: number;
+  url: string;
+  ports: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startBroker(opts: BrokerOptions & { zone?: Partial<Zone>; tls?: boolean; ws?: boolean } = {}): Promise<TestBroker> {
+  const zone = defaultZone('external', opts.zone ?? {});
+  const listeners: NonNullable<BrokerOptions['listeners']> = opts.listeners ?? [
+    { proto: 'tcp', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 100000 },
+  ];
+  if (!opts.listeners && opts.tls) listeners.push({ proto: 'ssl', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 1000, keyfile: join(CERTS, 'key.pem'), certfile: join(CERTS, 'cert.pem'), cacertfile: join(CERTS, 'cacert.pem') });
+  if (!opts.listeners && opts.ws) {
+    listeners.push({ proto: 'ws', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 1000, mqttPath: '/mqtt' });
+    listeners.push({ proto: 'wss', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 1000, mqttPath: '/mqtt', keyfile: join(CERTS, 'key.pem'), certfile: join(CERTS, 'cert.pem') });
+  }
+  const node = await createBroker({
+    sysInterval: 0,
+    sysHeartbeat: 0,
+    logger: createLogger('none'),
+    ...opts,
+    zones: opts.zones ?? { external: zone, default: zone },
+    listeners,
+  });
+  const ports: Record<string, number> = {};
+  for (const l of node.listeners) ports[l.spec.proto] = l.port;
+  const port = ports.tcp ?? 0;
+  return { node, port, ports, url: `mqtt://127.0.0.1:${port}`, stop: () => node.stop() };
+}
+
+const open: MqttClient[] = [];
+
+/** connects and waits for CONNACK; rejects on error */
+export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    open.push(c);
+    // messages can arrive in the same read as CONNACK: collect from the start
+    collect(c);
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+    c.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
+
+export async function closeAll(): Promise<void> {
+  await Promise.all(open.splice(0).map((c) => new Promise<void>((r) => c.end(true, {}, () => r()))));
+}
+
+type Got = Array<{ topic: string; payload: string; packet: any }>;
+const collected = new WeakMap<MqttClient, Got>();
+
+/** every message the client received since it was created */
+export function collect(c: MqttClient): Got {
+  let got = collected.get(c);
+  if (!got) {
+    const list: Got = (got = []);
+    collected.set(c, list);
+    c.on('message', (topic, payload, packet) => list.push({ topic, payload: payload.toString(), packet }));
+  }
+  return got;
+}
+
+export async function waitFor(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
