@@ -194,13 +194,14 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.stopping = true;
     clearInterval(this.sweepTimer);
     this.sys?.stop();
-    await Promise.all(this.listeners.map((l) => l.stop()));
+    const closed = Promise.all(this.listeners.map((l) => l.stop()));
     for (const l of this.listeners) for (const c of [...l.connections]) c.channel.kick(RC.SERVER_SHUTTING_DOWN, 'shutdown');
     this.cm.flushWills();
-    // let the final frames reach the sockets
+    // let the final frames reach the sockets, then cut what is left
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 50));
     for (const l of this.listeners) for (const c of [...l.connections]) c.destroy();
+    await closed;
   }
 }
 

@@ -11,8 +11,7 @@
  */
 import { resolve } from 'node:path';
 import type { Setting } from './load.js';
-import { schemaDefault } from './load.js';
-import { lookupKey, ZONE_GLOBAL_FALLBACK } from './schema.js';
+import { lookupKey, schemaDefault, ZONE_GLOBAL_FALLBACK } from './schema.js';
 import type {
   AclConfig,
   AclDenyAction,

@@ -168,10 +168,3 @@ function fillDefaults(settings: Map<string, Setting>): void {
     }
   }
 }
-
-/** Typed default for a key that matches the schema, or `undefined`. */
-export function schemaDefault(key: string): unknown {
-  const match = lookupKey(key);
-  if (!match || match.entry.default === undefined) return undefined;
-  return parseValue(match.entry.type, match.entry.default);
-}

@@ -10,7 +10,7 @@
  * Many keys are accepted only so a stock EMQX emqx.conf loads (cluster.*,
  * rpc.*, most of node.*); nemq does not act on them.
  */
-import type { ValueType } from './values.js';
+import { parseValue, type ValueType } from './values.js';
 
 export interface SchemaEntry {
   /** Dotted key pattern, e.g. `zone.$name.idle_timeout`. */
@@ -473,4 +473,11 @@ export function instantiate(pattern: string, vars: Readonly<Record<string, strin
     .split('.')
     .map((s) => (s.startsWith('$') ? (vars[s] ?? s) : s))
     .join('.');
+}
+
+/** Typed default for a key that matches the schema, or `undefined`. */
+export function schemaDefault(key: string): unknown {
+  const match = lookupKey(key);
+  if (!match || match.entry.default === undefined) return undefined;
+  return parseValue(match.entry.type, match.entry.default);
 }

@@ -116,11 +116,12 @@ export class Listener {
     return o;
   }
 
-  /** stop accepting; existing connections are left to the caller */
-  async stop(): Promise<void> {
-    this.wss?.close();
+  /** stop accepting; resolves once every connection is gone, so close those first */
+  stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.wss?.close();
+    return closed;
   }
 }
