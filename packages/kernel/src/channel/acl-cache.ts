@@ -1,16 +1,22 @@
 // Per-client ACL cache (EMQX enable_acl_cache, acl_cache_max_size, acl_cache_ttl).
+// One map per action so a lookup builds no key string.
 import type { AclResult, PubSub } from '../types.js';
 
+class Entry {
+  constructor(public r: AclResult, public at: number) {}
+}
+
 export class AclCache {
-  private readonly map = new Map<string, { r: AclResult; at: number }>();
+  private readonly pub = new Map<string, Entry>();
+  private readonly sub = new Map<string, Entry>();
   constructor(private readonly max: number, private readonly ttl: number) {}
 
   get(action: PubSub, topic: string, now: number): AclResult | undefined {
-    const k = action === 'publish' ? 'p' + topic : 's' + topic;
-    const e = this.map.get(k);
+    const map = action === 'publish' ? this.pub : this.sub;
+    const e = map.get(topic);
     if (e === undefined) return undefined;
     if (now - e.at >= this.ttl) {
-      this.map.delete(k);
+      map.delete(topic);
       return undefined;
     }
     return e.r;
@@ -18,15 +24,18 @@ export class AclCache {
 
   put(action: PubSub, topic: string, r: AclResult, now: number): void {
     if (this.max <= 0) return;
-    const k = action === 'publish' ? 'p' + topic : 's' + topic;
-    if (this.map.size >= this.max && !this.map.has(k)) {
-      const first = this.map.keys().next();
-      if (!first.done) this.map.delete(first.value);
+    const map = action === 'publish' ? this.pub : this.sub;
+    if (this.pub.size + this.sub.size >= this.max && !map.has(topic)) {
+      // evict the oldest entry of the fuller map
+      const victim = this.pub.size >= this.sub.size ? this.pub : this.sub;
+      const first = victim.keys().next();
+      if (!first.done) victim.delete(first.value);
     }
-    this.map.set(k, { r, at: now });
+    map.set(topic, new Entry(r, now));
   }
 
   clear(): void {
-    this.map.clear();
+    this.pub.clear();
+    this.sub.clear();
   }
 }

@@ -74,6 +74,8 @@ export class Channel implements Outlet {
   private authMethod: string | undefined = undefined;
   private authCache: unknown = undefined;
   private connectPkt: ConnectPacket | undefined = undefined;
+  /** the last topic name that passed validation */
+  private lastTopic = '';
   /** why the server closes the connection; reported to client.disconnected */
   closeReason: string | undefined = undefined;
 
@@ -445,11 +447,12 @@ export class Channel implements Outlet {
       const { topicAlias: _drop, ...rest } = props;
       props = Object.keys(rest).length > 0 ? rest : undefined;
     }
-    if (!validTopicName(topic, zone.maxTopicLevels)) {
+    if (topic !== this.lastTopic && !validTopicName(topic, zone.maxTopicLevels)) {
       m['packets.publish.error']++;
       // [MQTT-3.3.2-2] no wildcards in a topic name
       return this.disconnect(RC.TOPIC_NAME_INVALID, 'topic_name_invalid');
     }
+    this.lastTopic = topic;
     const qos = p.qos;
     if (qos > zone.maxQosAllowed) return this.disconnect(RC.QOS_NOT_SUPPORTED, 'qos_not_supported');
     if (p.retain && !zone.retainAvailable) return this.disconnect(RC.RETAIN_NOT_SUPPORTED, 'retain_not_supported');
@@ -506,7 +509,17 @@ export class Channel implements Outlet {
 
   private sendAck(cmd: 'puback' | 'pubrec', pid: number, rc: number): void {
     // reason codes exist only in v5; v3 has no way to say "denied"
-    this.sendPacket(this.version === 5 && rc !== 0 ? { cmd, messageId: pid, reasonCode: rc } : { cmd, messageId: pid });
+    if (this.version === 5 && rc !== 0) this.sendPacket({ cmd, messageId: pid, reasonCode: rc });
+    else {
+      // the common case, without a packet object: 4 bytes [MQTT-3.4.2]
+      const b = Buffer.allocUnsafe(4);
+      b[0] = cmd === 'puback' ? 0x40 : 0x50;
+      b[1] = 2;
+      b[2] = pid >> 8;
+      b[3] = pid & 0xff;
+      this.transport.send(b);
+      this.env.metrics['packets.sent']++;
+    }
     this.env.metrics[cmd === 'puback' ? 'packets.puback.sent' : 'packets.pubrec.sent']++;
   }
 
