@@ -205,7 +205,7 @@ describe('MQTT 5 only', () => {
     expect(got[0]!.packet.properties.messageExpiryInterval).toBeLessThanOrEqual(99);
   });
 
-  test('[MQTT-3.2.2-?] CONNACK assigns a client id to an empty one and announces limits', async () => {
+  test('CONNACK assigns a client id to an empty one and announces limits', async () => {
     const c = await connect(b.url, { ...v5, clientId: '' });
     const ack = (c as any).connackPacket ?? {};
     expect(typeof ack.properties?.assignedClientIdentifier).toBe('string');

@@ -125,7 +125,7 @@ export class Channel implements Outlet {
         const msg = this.session!.pubrec(p.messageId);
         if (msg) {
           if (p.reasonCode !== undefined && p.reasonCode >= 0x80) {
-            // [MQTT-4.3.3-?] an error PUBREC ends the flow
+            // an error PUBREC ends the flow
             this.session!.pubcomp(p.messageId);
             return;
           }
@@ -310,7 +310,7 @@ export class Channel implements Outlet {
           this.authCache = res.cache;
           this.authData = res.data;
           if (this.state === State.Connected) {
-            // re-authentication [MQTT-4.12.1-?]: answer AUTH success
+            // re-authentication: answer AUTH success
             this.sendPacket({ cmd: 'auth', reasonCode: 0, properties: { authenticationMethod: method, ...(res.data ? { authenticationData: res.data } : {}) } });
             this.runPending();
             return;

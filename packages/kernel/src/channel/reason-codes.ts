@@ -63,7 +63,7 @@ export function authReasonCode(result: string): number {
   }
 }
 
-/** v3.1/v3.1.1 CONNACK return code for a v5 reason code [MQTT-3.2.2-?] */
+/** v3.1/v3.1.1 CONNACK return code for a v5 reason code */
 export function v3ConnackCode(rc: number): number {
   switch (rc) {
     case RC.UNSUPPORTED_PROTOCOL_VERSION:

@@ -8,7 +8,7 @@ import { Session, type SessionOpts } from '../session/session.js';
 import type { Message } from '../types.js';
 import type { Zone } from '../zone.js';
 
-/** 0xFFFFFFFF seconds: the session never expires [MQTT-3.1.2-?] */
+/** 0xFFFFFFFF seconds: the session never expires */
 const NEVER = 0xffffffff;
 
 export class ChannelManager implements SessionManager {
