@@ -348,3 +348,10 @@ export function randPacket(r: Rng, cmd: (typeof CMDS)[number], v: ProtocolVersio
 
 /** Commands that exist in the version (AUTH is MQTT 5 only). */
 export const cmdsFor = (v: ProtocolVersion) => (v === 5 ? CMDS : CMDS.filter((c) => c !== 'auth'));
+
+/** Splits buf into chunks of `size` bytes. */
+export function randChunksFixed(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < buf.length; off += size) out.push(buf.subarray(off, off + size));
+  return out;
+}

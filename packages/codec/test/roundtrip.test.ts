@@ -129,15 +129,15 @@ describe('exact encodings', () => {
     const up = Object.create(null) as Record<string, string | string[]>;
     up.a = ['1', '', '3'];
     up[''] = '';
-    up.__proto__ = 'p';
-    up.constructor = ['x', 'y'];
+    up['__proto__'] = 'p';
+    up['constructor'] = ['x', 'y'];
     const p: Packet = { cmd: 'puback', messageId: 1, reasonCode: 0, properties: { userProperties: up } };
     const back = parseOne(encode(p, 5), 5) as { properties: { userProperties: Record<string, unknown> } };
     expect(Object.keys(back.properties.userProperties)).toEqual(['a', '', '__proto__', 'constructor']);
     expect(back.properties.userProperties.a).toEqual(['1', '', '3']);
     expect(back.properties.userProperties['']).toBe('');
-    expect(back.properties.userProperties.__proto__).toBe('p');
-    expect(back.properties.userProperties.constructor).toEqual(['x', 'y']);
+    expect(back.properties.userProperties['__proto__']).toBe('p');
+    expect(back.properties.userProperties['constructor']).toEqual(['x', 'y']);
     // interleaved repeats collapse into one array per key
     const buf = hex('40 19 0001 00 15 26 0001 61 0001 31 26 0001 62 0001 32 26 0001 61 0001 33');
     expect(parseOne(buf, 5)).toEqual({ cmd: 'puback', messageId: 1, reasonCode: 0, properties: { userProperties: { a: ['1', '3'], b: '2' } } });
