@@ -74,9 +74,31 @@ export function loadConfig(opts: LoadConfigOptions): Config {
     settings.set(key, { key, value, text: expanded, source, entry: match.entry, vars: match.vars });
   };
 
-  // 1. the file; later duplicates win
-  for (const e of scanConfText(text, file, problems)) {
-    const where = `${file}:${e.line}`;
+  // 1. the file; later duplicates win. `include <file>` lines add another
+  //    file's settings without overriding this one's (as cuttlefish merges them)
+  const entries = scanConfText(text, file, problems);
+  const own = new Set(entries.filter((e) => !e.include).map((e) => e.key));
+  const included: Array<{ key: string; value: string; where: string }> = [];
+  for (const e of entries.filter((x) => x.include)) {
+    const incPath = expandPlaceholders(e.value);
+    const incFile = isAbsolute(incPath) ? incPath : resolve(baseDir, incPath);
+    let incText: string;
+    try {
+      incText = readFileSync(incFile, 'utf8');
+    } catch (err) {
+      problems.push(`${file}:${e.line}: include ${e.value}: cannot read: ${(err as Error).message}`);
+      continue;
+    }
+    for (const ie of scanConfText(incText, incPath, problems)) {
+      if (ie.include) problems.push(`${incPath}:${ie.line}: include: nested includes are not supported`);
+      else if (!own.has(ie.key)) included.push({ key: ie.key, value: ie.value, where: `${incPath}:${ie.line}` });
+    }
+  }
+  for (const e of [
+    ...included,
+    ...entries.filter((x) => !x.include).map((x) => ({ key: x.key, value: x.value, where: `${file}:${x.line}` })),
+  ]) {
+    const where = e.where;
     const match = lookupKey(e.key);
     if (!match) {
       problems.push(`${where}: ${e.key}: unknown key`);
@@ -89,7 +111,8 @@ export function loadConfig(opts: LoadConfigOptions): Config {
   if (opts.env) {
     for (const o of collectEnvOverrides(opts.env, settings.keys())) {
       const where = `env ${o.name}`;
-      set(o.key, o.value, where, o.match, where);
+      if (o.value === '') settings.delete(o.key); // EMQX: an empty value unsets the key
+      else set(o.key, o.value, where, o.match, where);
     }
   }
 

@@ -1,17 +1,23 @@
 /**
- * Reader for the cuttlefish `.conf` syntax used by emqx.conf:
+ * Reader for the cuttlefish `.conf` syntax used by emqx.conf (EMQX's
+ * cuttlefish fork):
  *
- *   # comment                      (a `#` outside quotes ends the line)
- *   key.with.dots = bare value     (trailing blanks dropped)
- *   key = "quoted value"           (\" \\ \n \t escapes; `#` allowed inside)
+ *   # comment                      (only whole lines; leading blanks allowed)
+ *   key.with.dots = bare value     (runs to the end of the line, trailing
+ *                                   blanks dropped; a `#` inside is kept, so
+ *                                   `topic = a/#` works)
+ *   key = "quoted value"           (a value that is entirely one "…" string is
+ *                                   unquoted; \" \\ \n \t \r escapes)
+ *   {{ placeholder }}              (template lines are skipped)
+ *   include other.conf             (returned as an entry with `include: true`)
  *
- * Keys are dot-separated words of letters, digits, `_` and `-`.
+ * Keys are dot-separated words of letters, digits, `_`, `-`, `@`, `/`, `:`.
  * Later duplicates are kept here; the loader lets the last one win.
  */
 import { ConfigError } from './errors.js';
 import type { ConfEntry } from './types.js';
 
-const KEY_RE = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+const KEY_RE = /^[A-Za-z0-9_@/:-]+(?:\.[A-Za-z0-9_@/:-]+)*$/;
 
 /** Same as `parseConfText`, but appends syntax problems to `problems` instead of throwing. */
 export function scanConfText(text: string, file: string, problems: string[]): ConfEntry[] {
@@ -21,9 +27,14 @@ export function scanConfText(text: string, file: string, problems: string[]): Co
     const line = index + 1;
     const where = `${file}:${line}`;
     const body = raw.trim();
-    if (body === '' || body.startsWith('#')) return;
+    if (body === '' || body.startsWith('#') || /^\{\{.*\}\}$/.test(body)) return;
 
     const eq = body.indexOf('=');
+    const inc = eq < 0 ? /^include\s+(\S.*)$/.exec(body) : null;
+    if (inc) {
+      entries.push({ key: 'include', value: (inc[1] ?? '').trim(), line, include: true });
+      return;
+    }
     if (eq < 0) {
       problems.push(`${where}: syntax error: expected "key = value", got ${JSON.stringify(body)}`);
       return;
@@ -32,7 +43,7 @@ export function scanConfText(text: string, file: string, problems: string[]): Co
     if (!KEY_RE.test(key)) {
       problems.push(
         `${where}: syntax error: bad key ${JSON.stringify(key)} ` +
-          '(expected dot-separated words of letters, digits, "_" and "-")',
+          '(expected dot-separated words of letters, digits and _ - @ / :)',
       );
       return;
     }
@@ -56,34 +67,27 @@ export function parseConfText(text: string, file = '<text>'): ConfEntry[] {
 }
 
 function readValue(rest: string): string | { error: string } {
-  if (rest.startsWith('"')) return readQuoted(rest);
-  const hash = rest.indexOf('#');
-  const value = (hash < 0 ? rest : rest.slice(0, hash)).trimEnd();
+  const value = rest.trimEnd();
   if (value === '') return { error: 'missing value after "=" (write "" for an empty string)' };
+  if (/^"(?:[^"\\]|\\.)*"$/.test(value)) return unquote(value.slice(1, -1));
   return value;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r' };
 
-function readQuoted(rest: string): string | { error: string } {
+function unquote(body: string): string | { error: string } {
   let out = '';
-  for (let i = 1; i < rest.length; i++) {
-    const c = rest[i];
-    if (c === '\\') {
-      const next = rest[i + 1];
-      const mapped = next === undefined ? undefined : ESCAPES[next];
-      if (mapped === undefined) return { error: `unknown escape "\\${next ?? ''}" in quoted value` };
-      out += mapped;
-      i++;
-    } else if (c === '"') {
-      const tail = rest.slice(i + 1).trim();
-      if (tail !== '' && !tail.startsWith('#')) {
-        return { error: `unexpected text after closing quote: ${JSON.stringify(tail)}` };
-      }
-      return out;
-    } else {
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\') {
       out += c;
+      continue;
     }
+    const next = body[i + 1];
+    const mapped = next === undefined ? undefined : ESCAPES[next];
+    if (mapped === undefined) return { error: `unknown escape "\\${next ?? ''}" in quoted value` };
+    out += mapped;
+    i++;
   }
-  return { error: 'unterminated quoted value' };
+  return out;
 }

@@ -445,11 +445,12 @@ export interface Config {
   source(key: string): string | undefined;
 }
 
-/** One `key = value` line. */
+/** One `key = value` line (or an `include <file>` line, with `include: true` and the path as value). */
 export interface ConfEntry {
   readonly key: string;
   readonly value: string;
   readonly line: number;
+  readonly include?: true;
 }
 
 export interface LoadConfigOptions {
