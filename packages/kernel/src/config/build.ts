@@ -9,9 +9,8 @@
  * so it sees globals and built-in defaults only — exactly what EMQX does for
  * a zone-less listener (e.g. enable_acl is then true, max_inflight 65535).
  */
-import { resolve } from 'node:path';
 import type { Setting } from './load.js';
-import { lookupKey, schemaDefault, ZONE_GLOBAL_FALLBACK } from './schema.js';
+import { lookupKey, resolvePath, schemaDefault, ZONE_GLOBAL_FALLBACK } from './schema.js';
 import type {
   AclConfig,
   AclDenyAction,
@@ -490,7 +489,7 @@ export function buildConfig(settings: ReadonlyMap<string, Setting>, baseDir: str
   const get = (key: string): unknown => {
     if (raw.has(key)) return raw.get(key);
     const d = schemaDefault(key);
-    return typeof d === 'string' && lookupKey(key)?.entry.type.kind === 'path' ? resolve(baseDir, d) : d;
+    return typeof d === 'string' && lookupKey(key)?.entry.type.kind === 'path' ? resolvePath(baseDir, d) : d;
   };
   const source = (key: string): string | undefined => settings.get(key)?.source;
 

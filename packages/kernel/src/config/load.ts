@@ -11,7 +11,7 @@ import { buildConfig } from './build.js';
 import { collectEnvOverrides } from './env.js';
 import { ConfigError } from './errors.js';
 import { scanConfText } from './parse.js';
-import { instantiate, lookupKey, SCHEMA, type KeyMatch, type SchemaEntry } from './schema.js';
+import { instantiate, lookupKey, resolvePath, SCHEMA, type KeyMatch, type SchemaEntry } from './schema.js';
 import type { Config, LoadConfigOptions } from './types.js';
 import { describeType, parseValue } from './values.js';
 
@@ -140,12 +140,6 @@ export function loadConfig(opts: LoadConfigOptions): Config {
   const config = buildConfig(settings, baseDir, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-function resolvePath(baseDir: string, p: string): string {
-  const abs = resolve(baseDir, p);
-  // keep a trailing slash: EMQX writes directory keys as `etc/plugins/`
-  return /[\\/]$/.test(p) && !abs.endsWith('/') ? `${abs}/` : abs;
 }
 
 function prefixOf(pattern: string): string | undefined {

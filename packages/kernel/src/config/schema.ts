@@ -10,6 +10,7 @@
  * Many keys are accepted only so a stock EMQX emqx.conf loads (cluster.*,
  * rpc.*, most of node.*); nemq does not act on them.
  */
+import { resolve } from 'node:path';
 import { parseValue, type ValueType } from './values.js';
 
 export interface SchemaEntry {
@@ -480,4 +481,10 @@ export function schemaDefault(key: string): unknown {
   const match = lookupKey(key);
   if (!match || match.entry.default === undefined) return undefined;
   return parseValue(match.entry.type, match.entry.default);
+}
+
+/** Resolve a path key's value against the install root, keeping a trailing slash (`etc/plugins/`). */
+export function resolvePath(baseDir: string, p: string): string {
+  const abs = resolve(baseDir, p);
+  return /[\\/]$/.test(p) && !abs.endsWith('/') ? `${abs}/` : abs;
 }
