@@ -186,7 +186,7 @@ export class Channel implements Outlet {
     this.connectPkt = p;
     this.keepalive = p.keepalive;
     const t = this.transport;
-    const props = p.properties ?? {};
+    const props: NonNullable<ConnectPacket["properties"]> = p.properties ?? NO_PROPS;
     this.conninfo = {
       socktype: t.socktype,
       sockname: `${t.sockhost}:${t.sockport}`,
@@ -842,6 +842,8 @@ export class Channel implements Outlet {
     this.will = undefined;
   }
 }
+
+const NO_PROPS = Object.freeze({}) as Record<string, unknown>;
 
 function mountTopic(mp: string | undefined, topic: string): string {
   return mp ? mp + topic : topic;

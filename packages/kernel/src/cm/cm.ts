@@ -17,6 +17,9 @@ export class ChannelManager implements SessionManager {
   private readonly expiry = new Map<string, NodeJS.Timeout>();
   private readonly wills = new Map<string, { timer: NodeJS.Timeout; msg: Message }>();
 
+  /** one drop callback shared by every session */
+  private readonly onDrop = (s: Session, msg: Message, reason: string): void => this.dropped(s, msg, reason);
+
   constructor(private readonly ctx: Ctx, private readonly broker: Broker) {}
 
   open(ch: Channel, cleanStart: boolean): { session: Session; present: boolean } {
@@ -56,7 +59,7 @@ export class ChannelManager implements SessionManager {
       if (hooks['session.discarded'].isUsed()) hooks['session.discarded'].call(ci, session.info());
       this.destroy(session, undefined);
     }
-    session = new Session(id, sessionOpts(ch.zone), (s, msg, reason) => this.dropped(s, msg, reason));
+    session = new Session(id, sessionOpts(ch.zone), this.onDrop);
     this.sessions.set(id, session);
     this.ctx.metrics['session.created']++;
     if (hooks['session.created'].isUsed()) hooks['session.created'].call(ci, session.info());
@@ -163,7 +166,16 @@ export class ChannelManager implements SessionManager {
   }
 }
 
+const optsByZone = new WeakMap<Zone, SessionOpts>();
+
+/** the session settings of a zone, one shared object per zone */
 export function sessionOpts(z: Zone): SessionOpts {
+  let o = optsByZone.get(z);
+  if (o === undefined) optsByZone.set(z, (o = makeSessionOpts(z)));
+  return o;
+}
+
+function makeSessionOpts(z: Zone): SessionOpts {
   return {
     maxInflight: z.maxInflight,
     maxMqueueLen: z.maxMqueueLen,

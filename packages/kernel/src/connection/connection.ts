@@ -106,13 +106,37 @@ export abstract class Connection implements Transport {
   abstract destroy(): void;
 }
 
+// Socket listeners are shared functions (no closures per connection): the socket
+// carries its connection under a symbol.
+const kConn = Symbol('nemq.connection');
+type OwnedSocket = Socket & { [kConn]: SocketConnection };
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConn].receive(chunk);
+}
+function onSocketError(this: OwnedSocket): void {
+  this.destroy();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConn].closedBySocket();
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this.end();
+}
+
 export class SocketConnection extends Connection {
   constructor(env: ChannelEnv, zone: string, readonly socket: Socket, readonly socktype: 'tcp' | 'ssl', registry: Set<Connection>) {
     super(env, zone, stripV4(socket.remoteAddress), socket.remotePort ?? 0, stripV4(socket.localAddress), socket.localPort ?? 0, registry);
-    socket.on('data', (c: Buffer) => this.onData(c));
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.gone('closed'));
-    socket.on('end', () => socket.end());
+    (socket as OwnedSocket)[kConn] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+  }
+  receive(chunk: Buffer): void {
+    this.onData(chunk);
+  }
+  closedBySocket(): void {
+    this.gone('closed');
   }
   get backlog(): number {
     return this.socket.writableLength;

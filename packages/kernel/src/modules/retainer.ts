@@ -42,7 +42,9 @@ export class Retainer {
     }
     if (this.opts.maxPayloadSize > 0 && msg.payload.length > this.opts.maxPayloadSize) return;
     if (this.opts.maxRetainedMessages > 0 && this.store.size >= this.opts.maxRetainedMessages && !this.store.has(msg.topic)) return;
-    this.store.set(msg.topic, msg);
+    // the parser hands out views into socket chunks: keep a copy of just the payload
+    const kept = new Message(msg.id, msg.qos, msg.from, { ...msg.flags }, msg.topic, Buffer.from(msg.payload), msg.properties, msg.timestamp, msg.headers);
+    this.store.set(msg.topic, kept);
   }
 
   onSubscribed(clientid: string, topic: string, opts: SubOpts): void {

@@ -6,6 +6,10 @@ import type { Message } from '../types.js';
 export const AWAIT_ACK = 1; // PUBLISH sent, waiting for PUBACK / PUBREC
 export const AWAIT_COMP = 2; // PUBREL sent, waiting for PUBCOMP
 
+const NO_IDS = new Uint16Array(0);
+const NO_BYTES = new Uint8Array(0);
+const NO_TS = new Float64Array(0);
+
 export class Inflight {
   private ids: Uint16Array;
   private phase: Uint8Array;
@@ -20,15 +24,13 @@ export class Inflight {
   /** live entries */
   size = 0;
 
-  constructor(public max: number, initial = Math.min(max || 16, 16)) {
-    const n = Math.max(1, initial);
-    this.ids = new Uint16Array(n);
-    this.phase = new Uint8Array(n);
-    this.qos = new Uint8Array(n);
-    this.retain = new Uint8Array(n);
-    this.ts = new Float64Array(n);
-    this.msgs = new Array(n).fill(undefined);
-    this.subids = new Array(n).fill(undefined);
+  /** the arrays are allocated on the first add: an idle session holds none */
+  constructor(public max: number, private readonly initial = Math.min(max || 16, 16)) {
+    this.ids = NO_IDS;
+    this.phase = this.qos = this.retain = NO_BYTES;
+    this.ts = NO_TS;
+    this.msgs = [];
+    this.subids = [];
   }
 
   get full(): boolean {
@@ -37,7 +39,10 @@ export class Inflight {
 
   add(id: number, msg: Message, qos: number, retain: boolean, subids: number[] | undefined, now: number): void {
     // holes left by out-of-order acks are squeezed out before the ring grows
-    if (this.span === this.ids.length) this.resize(this.size * 2 < this.ids.length ? this.ids.length : this.ids.length * 2);
+    if (this.span === this.ids.length) {
+      const cap = this.ids.length;
+      this.resize(cap === 0 ? Math.max(1, this.initial) : this.size * 2 < cap ? cap : cap * 2);
+    }
     const i = (this.head + this.span) % this.ids.length;
     this.ids[i] = id;
     this.phase[i] = AWAIT_ACK;

@@ -11,8 +11,11 @@ export class Queued {
   ) {}
 }
 
+/** shared by every empty queue until its first push */
+const NONE: Queued[] = [];
+
 export class MQueue {
-  private items: Queued[] = [];
+  private items: Queued[] = NONE;
   private head = 0;
   dropped = 0;
 
@@ -24,6 +27,7 @@ export class MQueue {
 
   /** returns the entry pushed out to make room, if any */
   push(q: Queued): Queued | undefined {
+    if (this.items === NONE) this.items = [];
     let out: Queued | undefined;
     if (this.max > 0 && this.length >= this.max) {
       out = this.shift();
@@ -47,7 +51,7 @@ export class MQueue {
 
   clear(): Queued[] {
     const rest = this.items.slice(this.head);
-    this.items = [];
+    this.items = NONE;
     this.head = 0;
     return rest;
   }

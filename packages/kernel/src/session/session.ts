@@ -30,12 +30,17 @@ export interface Outlet {
 /** Called for every delivery the session drops (delivery.dropped). */
 export type DropFn = (session: Session, msg: Message, reason: 'expired' | 'qos0_msg' | 'queue_full' | 'no_local') => void;
 
+// Idle sessions share these empty maps (never written: the first write swaps in a map of its own).
+const NO_SUBS = new Map<string, Subscription>();
+const NO_RELS = new Map<number, number>();
+
 export class Session implements Subscriber {
-  readonly subscriptions = new Map<string, Subscription>();
+  /** filter as subscribed (with `$share/g/`) → subscription; shared empty map until the first one */
+  subscriptions: ReadonlyMap<string, Subscription> & Pick<Map<string, Subscription>, 'clear'> = NO_SUBS;
   readonly inflight: Inflight;
   readonly mqueue: MQueue;
   /** incoming QoS 2 packet id → time of PUBLISH */
-  readonly awaitingRel = new Map<number, number>();
+  awaitingRel: Map<number, number> = NO_RELS;
   outlet: Outlet | undefined = undefined;
   /** seconds; 0 = ends with the connection */
   expiryInterval = 0;
@@ -64,13 +69,14 @@ export class Session implements Subscriber {
       return { sub: old, isNew: false };
     }
     const sub = new Subscription(this, filter, opts);
-    this.subscriptions.set(key, sub);
+    if (this.subscriptions === NO_SUBS) this.subscriptions = new Map();
+    (this.subscriptions as Map<string, Subscription>).set(key, sub);
     return { sub, isNew: true };
   }
 
   unsubscribe(key: string): Subscription | undefined {
     const sub = this.subscriptions.get(key);
-    if (sub) this.subscriptions.delete(key);
+    if (sub) (this.subscriptions as Map<string, Subscription>).delete(key);
     return sub;
   }
 
@@ -199,6 +205,7 @@ export class Session implements Subscriber {
   awaitRel(pid: number): 'new' | 'dup' | 'full' {
     if (this.awaitingRel.has(pid)) return 'dup';
     if (this.opts.maxAwaitingRel > 0 && this.awaitingRel.size >= this.opts.maxAwaitingRel) return 'full';
+    if (this.awaitingRel === NO_RELS) this.awaitingRel = new Map();
     this.awaitingRel.set(pid, Date.now());
     return 'new';
   }
