@@ -1,9 +1,8 @@
 // Shared helpers for integration tests: an in-process broker on free ports and
 // mqtt.js clients that are always cleaned up.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { createBroker, type BrokerNode, type BrokerOptions } from '../../packages/kernel/src/node';
-import { defaultZone, type Zone } from '../../packages/kernel/src/zone';
-import { createLogger } from '../../packages/kernel/src/logger';
+import { createBroker, defaultZone, type BrokerNode, type BrokerOptions, type Zone } from '@nemq/kernel';
+import { createLogger } from '@nemq/kernel';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');

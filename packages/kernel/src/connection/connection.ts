@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { Channel, type ChannelEnv, type Transport } from '../channel/channel.js';
 import type { ConnInfo } from '../types.js';
 
+const NO_FRAMES: Buffer[] = [];
 let dirty: Connection[] = [];
 let spare: Connection[] = [];
 let scheduled = false;
@@ -24,7 +25,8 @@ export abstract class Connection implements Transport {
   abstract readonly socktype: ConnInfo['socktype'];
   readonly channel: Channel;
   readonly parser: Parser;
-  private out: Buffer[] = [];
+  /** frames waiting for this turn's write; the shared empty list while idle */
+  private out: Buffer[] = NO_FRAMES;
   private outBytes = 0;
   private queued = false;
   protected closing = false;
@@ -63,6 +65,7 @@ export abstract class Connection implements Transport {
 
   send(frame: Buffer): void {
     if (this.closing) return;
+    if (this.out === NO_FRAMES) this.out = [];
     this.out.push(frame);
     this.outBytes += frame.length;
     if (!this.queued) {
@@ -82,7 +85,7 @@ export abstract class Connection implements Transport {
     const data = out.length === 1 ? out[0]! : Buffer.concat(out, this.outBytes);
     this.bytesOut += this.outBytes;
     this.env.metrics['bytes.sent'] += this.outBytes;
-    out.length = 0;
+    this.out = NO_FRAMES;
     this.outBytes = 0;
     this.write(data);
   }
@@ -183,7 +186,16 @@ export class WsConnection extends Connection {
   }
 }
 
+const addresses = new Map<string, string>();
+
+/** `::ffff:1.2.3.4` → `1.2.3.4`; interned, so many connections from one host share one string */
 export function stripV4(addr: string | undefined): string {
   if (!addr) return '';
-  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  let a = addresses.get(addr);
+  if (a === undefined) {
+    a = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+    if (addresses.size >= 4096) addresses.clear();
+    addresses.set(addr, a);
+  }
+  return a;
 }

@@ -9,6 +9,8 @@ export const AWAIT_COMP = 2; // PUBREL sent, waiting for PUBCOMP
 const NO_IDS = new Uint16Array(0);
 const NO_BYTES = new Uint8Array(0);
 const NO_TS = new Float64Array(0);
+const NO_MSGS: (Message | undefined)[] = [];
+const NO_SUBIDS: (number[] | undefined)[] = [];
 
 export class Inflight {
   private ids: Uint16Array;
@@ -29,8 +31,8 @@ export class Inflight {
     this.ids = NO_IDS;
     this.phase = this.qos = this.retain = NO_BYTES;
     this.ts = NO_TS;
-    this.msgs = [];
-    this.subids = [];
+    this.msgs = NO_MSGS;
+    this.subids = NO_SUBIDS;
   }
 
   get full(): boolean {
@@ -125,8 +127,8 @@ export class Inflight {
     this.forEach((_i, phase, m) => {
       if (phase === AWAIT_ACK) out.push(m);
     });
-    this.msgs.fill(undefined);
-    this.subids.fill(undefined);
+    if (this.msgs !== NO_MSGS) this.msgs.fill(undefined);
+    if (this.subids !== NO_SUBIDS) this.subids.fill(undefined);
     this.head = this.span = this.size = 0;
     return out;
   }
