@@ -34,3 +34,17 @@ test.each([
 test('a WebSocket on another path is refused', async () => {
   await expect(connect(`ws://127.0.0.1:${b.ports.ws}/other`, { protocolVersion: 4, connectTimeout: 1000 })).rejects.toBeDefined();
 });
+
+test('listener access rules: deny all refuses the connection, allow 127.0.0.1 accepts', async () => {
+  const denied = await startBroker({ listeners: [{ proto: 'tcp', name: 'd', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 10, access: [{ action: 'deny', cidr: 'all' }] }] });
+  const allowed = await startBroker({ listeners: [{ proto: 'tcp', name: 'a', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 10, access: [{ action: 'allow', cidr: '127.0.0.1' }, { action: 'deny', cidr: 'all' }] }] });
+  try {
+    await expect(connect(denied.url, { protocolVersion: 4, connectTimeout: 1000 })).rejects.toBeDefined();
+    const c = await connect(allowed.url, { protocolVersion: 4 });
+    expect(c.connected).toBe(true);
+  } finally {
+    await closeAll();
+    await denied.stop();
+    await allowed.stop();
+  }
+});

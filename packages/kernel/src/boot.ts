@@ -55,6 +55,7 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     maxConnections: l.maxConnections,
     backlog: l.tcp.backlog,
     nodelay: l.tcp.nodelay,
+    access: l.access,
   };
   if (l.proto === 'ssl' || l.proto === 'wss') {
     if (l.ssl.keyfile) spec.keyfile = l.ssl.keyfile;
@@ -63,7 +64,10 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     spec.verify = l.ssl.verify === 'verify_peer';
     spec.failIfNoPeerCert = l.ssl.failIfNoPeerCert === true;
   }
-  if (l.proto === 'ws' || l.proto === 'wss') spec.mqttPath = l.ws.mqttPath;
+  if (l.proto === 'ws' || l.proto === 'wss') {
+    spec.mqttPath = l.ws.mqttPath;
+    if (l.ws.maxFrameSize) spec.maxFrameSize = l.ws.maxFrameSize;
+  }
   return spec;
 }
 

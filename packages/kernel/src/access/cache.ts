@@ -23,17 +23,23 @@ export interface AclCacheOptions {
   readonly now?: () => number;
 }
 
-interface Entry {
-  readonly result: 'allow' | 'deny';
-  readonly at: number;
+class Entry {
+  constructor(
+    readonly result: 'allow' | 'deny',
+    readonly at: number,
+    /** storage order across both maps */
+    readonly seq: number,
+  ) {}
 }
 
 export class AclCache {
   readonly maxSize: number;
   readonly ttl: number;
   private readonly now: () => number;
-  /** Insertion order = storage order; oldest first. */
-  private readonly entries = new Map<string, Entry>();
+  /** One map per action, so a lookup builds no key string. Insertion order = storage order. */
+  private readonly pub = new Map<string, Entry>();
+  private readonly sub = new Map<string, Entry>();
+  private seq = 0;
   private drainedAt = -Infinity;
   private newestAt = -Infinity;
 
@@ -44,11 +50,11 @@ export class AclCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.pub.size + this.sub.size;
   }
 
   get(action: AclAction, topic: string): 'allow' | 'deny' | undefined {
-    const e = this.entries.get(key(action, topic));
+    const e = (action === 'publish' ? this.pub : this.sub).get(topic);
     if (e === undefined) return undefined;
     if (this.expired(e, this.now())) {
       this.cleanup();
@@ -59,24 +65,24 @@ export class AclCache {
 
   put(action: AclAction, topic: string, result: 'allow' | 'deny'): void {
     const now = this.now();
-    const k = key(action, topic);
-    if (this.entries.has(k)) {
-      this.entries.delete(k);
-    } else if (this.entries.size >= this.maxSize) {
+    const map = action === 'publish' ? this.pub : this.sub;
+    if (map.has(topic)) {
+      map.delete(topic);
+    } else if (this.size >= this.maxSize) {
       // entries are stored in time order, so the last one stored is the newest
-      if (this.expired({ result: 'allow', at: this.newestAt }, now)) {
-        this.entries.clear();
+      if (this.newestAt <= this.drainedAt || this.newestAt + this.ttl <= now) {
+        this.clear();
       } else {
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) this.entries.delete(oldest.value);
+        this.evictOldest();
       }
     }
-    this.entries.set(k, { result, at: now });
+    map.set(topic, new Entry(result, now, ++this.seq));
     this.newestAt = now;
   }
 
   clear(): void {
-    this.entries.clear();
+    this.pub.clear();
+    this.sub.clear();
   }
 
   /** Expire every entry stored at or before `at` (default: now). */
@@ -87,10 +93,19 @@ export class AclCache {
   /** Live entries, oldest first. */
   list(): Array<{ action: AclAction; topic: string; result: 'allow' | 'deny'; at: number }> {
     this.cleanup();
-    return [...this.entries].map(([k, e]) => {
-      const action: AclAction = k.startsWith('p:') ? 'publish' : 'subscribe';
-      return { action, topic: k.slice(2), result: e.result, at: e.at };
-    });
+    const all = [
+      ...[...this.pub].map(([topic, e]) => ({ action: 'publish' as AclAction, topic, e })),
+      ...[...this.sub].map(([topic, e]) => ({ action: 'subscribe' as AclAction, topic, e })),
+    ].sort((a, b) => a.e.seq - b.e.seq);
+    return all.map(({ action, topic, e }) => ({ action, topic, result: e.result, at: e.at }));
+  }
+
+  private evictOldest(): void {
+    const p = this.pub.entries().next();
+    const s = this.sub.entries().next();
+    if (p.done && s.done) return;
+    if (s.done || (!p.done && p.value[1].seq < s.value[1].seq)) this.pub.delete(p.value![0]);
+    else this.sub.delete(s.value[0]);
   }
 
   private expired(e: Entry, now: number): boolean {
@@ -100,10 +115,6 @@ export class AclCache {
   /** Drop expired entries (all of them: entries are stored in time order, but drain can expire any). */
   private cleanup(): void {
     const now = this.now();
-    for (const [k, e] of this.entries) if (this.expired(e, now)) this.entries.delete(k);
+    for (const map of [this.pub, this.sub]) for (const [k, e] of map) if (this.expired(e, now)) map.delete(k);
   }
-}
-
-function key(action: AclAction, topic: string): string {
-  return action === 'publish' ? `p:${topic}` : `s:${topic}`;
 }

@@ -10,7 +10,7 @@ import { Session, type Outlet } from '../session/session.js';
 import { parseShare, unmount, validTopicFilter, validTopicName } from '../router/topic.js';
 import type { AuthResult, TopicFilters } from '../hooks/hookpoints.js';
 import { RC, authReasonCode, v3ConnackCode } from './reason-codes.js';
-import { AclCache } from './acl-cache.js';
+import { AclCache } from '../access/cache.js';
 
 export interface Transport {
   readonly socktype: ConnInfo['socktype'];
@@ -530,15 +530,15 @@ export class Channel implements Outlet {
     const env = this.env;
     const zone = this.zone;
     if (zone.enableAclCache) {
-      const c = (this.aclCache ??= new AclCache(zone.aclCacheMaxSize, zone.aclCacheTtl));
-      const hit = c.get(action, topic, Date.now());
+      const c = (this.aclCache ??= new AclCache({ maxSize: zone.aclCacheMaxSize, ttl: zone.aclCacheTtl }));
+      const hit = c.get(action, topic);
       if (hit !== undefined) return hit;
     }
     if (env.registry.hooks['client.check_acl'].isUsed()) return undefined;
     env.metrics['client.check_acl']++;
     const file = env.fileAcl(this.clientinfo, action, topic);
     const r: AclResult = file === 'nomatch' ? zone.aclNomatch : file;
-    this.aclCache?.put(action, topic, r, Date.now());
+    this.aclCache?.put(action, topic, r);
     return r;
   }
 
@@ -554,7 +554,7 @@ export class Channel implements Outlet {
           const file = env.fileAcl(this.clientinfo, action, topic);
           r = file === 'nomatch' ? this.zone.aclNomatch : file;
         }
-        this.aclCache?.put(action, topic, r, Date.now());
+        this.aclCache?.put(action, topic, r);
         done(r);
       },
       (err) => this.internalError(err),

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { ChannelEnv } from '../channel/channel.js';
+import { cidrMatch, parseCidr, type Cidr } from '../access/cidr.js';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
 
 export interface ListenerSpec {
@@ -23,14 +24,31 @@ export interface ListenerSpec {
   verify?: boolean;
   failIfNoPeerCert?: boolean;
   mqttPath?: string;
+  /** `listener.<proto>.<name>.access.<N>`, in order; first match decides, no match allows */
+  access?: ReadonlyArray<{ action: 'allow' | 'deny'; cidr: string }>;
+  /** ws: largest frame accepted (bytes) */
+  maxFrameSize?: number;
 }
 
+type AccessRule = { allow: boolean; cidr: Cidr | undefined };
+
 export class Listener {
+  private readonly access: AccessRule[];
   server: net.Server | http.Server | undefined = undefined;
   wss: WebSocketServer | undefined = undefined;
   readonly connections = new Set<Connection>();
 
-  constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {}
+  constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {
+    this.access = (spec.access ?? []).map((r) => ({ allow: r.action === 'allow', cidr: r.cidr === 'all' ? undefined : parseCidr(r.cidr) }));
+  }
+
+  /** esockd-style access rules on the peer address */
+  allowed(peer: string | undefined): boolean {
+    if (this.access.length === 0) return true;
+    const ip = peer ?? '';
+    for (const r of this.access) if (r.cidr === undefined || cidrMatch(r.cidr, ip)) return r.allow;
+    return true;
+  }
 
   get id(): string {
     return `${this.spec.proto}:${this.spec.name}`;
@@ -51,7 +69,7 @@ export class Listener {
     const s = this.spec;
     const env = this.env;
     const accept = (socket: net.Socket, type: 'tcp' | 'ssl'): void => {
-      if (this.connections.size >= s.maxConnections) {
+      if (this.connections.size >= s.maxConnections || !this.allowed(socket.remoteAddress)) {
         socket.destroy();
         return;
       }
@@ -75,13 +93,14 @@ export class Listener {
         server,
         path,
         perMessageDeflate: false,
+        ...(s.maxFrameSize ? { maxPayload: s.maxFrameSize } : {}),
         handleProtocols: (protocols) => {
           for (const p of ['mqtt', 'mqttv3.1', 'mqtt-v3', 'mqtt-v3.1.1', 'mqtt-v5']) if (protocols.has(p)) return p;
           return false;
         },
       });
       this.wss.on('connection', (ws, req) => {
-        if (this.connections.size >= s.maxConnections) {
+        if (this.connections.size >= s.maxConnections || !this.allowed(req.socket.remoteAddress)) {
           ws.terminate();
           return;
         }
