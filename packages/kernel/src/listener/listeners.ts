@@ -39,7 +39,12 @@ export class Listener {
   readonly connections = new Set<Connection>();
 
   constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {
-    this.access = (spec.access ?? []).map((r) => ({ allow: r.action === 'allow', cidr: r.cidr === 'all' ? undefined : parseCidr(r.cidr) }));
+    this.access = [];
+    for (const r of spec.access ?? []) {
+      const cidr = r.cidr === 'all' ? undefined : parseCidr(r.cidr);
+      if (r.cidr !== 'all' && cidr === undefined) throw new Error(`listener ${this.id}: bad access rule address ${r.cidr}`);
+      this.access.push({ allow: r.action === 'allow', cidr });
+    }
   }
 
   /** esockd-style access rules on the peer address */
