@@ -10,12 +10,22 @@ import type {
 } from './packets.js';
 import { utf8Length, writeString } from './utf8.js';
 
-export interface PropDef { readonly id: number; readonly name: string; readonly type: number }
+export interface PropDef { readonly id: number; readonly name: string; readonly type: number; readonly ctx: number }
 type Props = Record<string, unknown>;
 
-/** Property definitions allowed per context (packet type, or WILL = 0), in identifier order. */
-export const DEFS_BY_CTX: PropDef[][] = [];
-for (let ctx = 0; ctx < 16; ctx++) DEFS_BY_CTX.push(PROPERTIES.filter((d) => (d.ctx & (1 << ctx)) !== 0));
+/**
+ * Pseudo context for PublishEncoder: the PUBLISH properties that belong to the
+ * message, i.e. all but topic alias and subscription identifier.
+ */
+export const MESSAGE = 16;
+
+/** Property definitions by field name; ctx is a bit set of contexts (1 << packet type, 1 << WILL, 1 << MESSAGE). */
+const DEF_BY_NAME = new Map<string, PropDef>(
+  PROPERTIES.map((d) => [d.name, {
+    id: d.id, name: d.name, type: d.type,
+    ctx: d.ctx | ((d.ctx & (1 << PUBLISH)) !== 0 && d.id !== 0x23 && d.id !== 0x0b ? 1 << MESSAGE : 0),
+  }]),
+);
 
 function invalid(msg: string): never {
   throw new CodecError(msg, RC_MALFORMED_PACKET);
@@ -66,53 +76,62 @@ function checkId(v: unknown, what: string): number {
   return v;
 }
 
-/** Size of the property bytes (without the property length prefix) for the given definitions. */
-export function propsSize(props: Props | undefined, defs: readonly PropDef[]): number {
+const asString = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+
+/**
+ * Size of the property bytes (without the property length prefix) of the
+ * properties allowed in context ctx; others (and unknown fields) are skipped.
+ * Properties are written in the order of the object's keys.
+ */
+export function propsSize(props: Props | undefined, ctx: number): number {
   if (props === undefined || props === null) return 0;
+  const mask = 1 << ctx;
   let n = 0;
-  for (let i = 0; i < defs.length; i++) {
-    const d = defs[i]!;
-    const v = props[d.name];
+  for (const name in props) {
+    const v = props[name];
     if (v === undefined || v === null) continue;
+    const d = DEF_BY_NAME.get(name);
+    if (d === undefined || (d.ctx & mask) === 0) continue;
     switch (d.type) {
       case T_BOOL:
         n += 2;
         break;
       case T_BYTE:
-        checkInt(v, 0xff, d.name);
+        checkInt(v, 0xff, name);
         n += 2;
         break;
       case T_U16:
-        checkInt(v, 0xffff, d.name);
+        checkInt(v, 0xffff, name);
         n += 3;
         break;
       case T_U32:
-        checkInt(v, 0xffffffff, d.name);
+        checkInt(v, 0xffffffff, name);
         n += 5;
         break;
       case T_VARINT:
         if (Array.isArray(v)) {
-          for (const x of v) n += 1 + varintSize(checkInt(x, MAX_VARINT, d.name));
+          for (let i = 0; i < v.length; i++) n += 1 + varintSize(checkInt(v[i], MAX_VARINT, name));
         } else {
-          n += 1 + varintSize(checkInt(v, MAX_VARINT, d.name));
+          n += 1 + varintSize(checkInt(v, MAX_VARINT, name));
         }
         break;
       case T_STRING:
-        n += 1 + strSize(v, d.name);
+        n += 1 + strSize(v, name);
         break;
       case T_BINARY:
-        n += 1 + binSize(v, d.name);
+        n += 1 + binSize(v, name);
         break;
       case T_PAIR: {
         if (typeof v !== 'object') invalid('userProperties must be an object');
         const up = v as Record<string, unknown>;
         for (const k in up) {
           const val = up[k];
+          if (val === undefined) continue;
           const ks = strSize(k, 'user property name');
           if (Array.isArray(val)) {
-            for (const x of val) n += 1 + ks + strSize(String(x), 'user property value');
-          } else if (val !== undefined) {
-            n += 1 + ks + strSize(String(val), 'user property value');
+            for (let i = 0; i < val.length; i++) n += 1 + ks + strSize(asString(val[i]), 'user property value');
+          } else {
+            n += 1 + ks + strSize(asString(val), 'user property value');
           }
         }
         break;
@@ -123,12 +142,14 @@ export function propsSize(props: Props | undefined, defs: readonly PropDef[]): n
 }
 
 /** Writes the properties sized by propsSize (without the length prefix). */
-export function writeProps(buf: Buffer, off: number, props: Props | undefined, defs: readonly PropDef[]): number {
+export function writeProps(buf: Buffer, off: number, props: Props | undefined, ctx: number): number {
   if (props === undefined || props === null) return off;
-  for (let i = 0; i < defs.length; i++) {
-    const d = defs[i]!;
-    const v = props[d.name];
+  const mask = 1 << ctx;
+  for (const name in props) {
+    const v = props[name];
     if (v === undefined || v === null) continue;
+    const d = DEF_BY_NAME.get(name);
+    if (d === undefined || (d.ctx & mask) === 0) continue;
     const id = d.id;
     switch (d.type) {
       case T_BOOL:
@@ -144,16 +165,20 @@ export function writeProps(buf: Buffer, off: number, props: Props | undefined, d
         buf[off++] = (v as number) >>> 8;
         buf[off++] = (v as number) & 0xff;
         break;
-      case T_U32:
+      case T_U32: {
+        const x = v as number;
         buf[off++] = id;
-        buf.writeUInt32BE(v as number, off);
-        off += 4;
+        buf[off++] = x >>> 24;
+        buf[off++] = (x >>> 16) & 0xff;
+        buf[off++] = (x >>> 8) & 0xff;
+        buf[off++] = x & 0xff;
         break;
+      }
       case T_VARINT:
         if (Array.isArray(v)) {
-          for (const x of v as number[]) {
+          for (let i = 0; i < v.length; i++) {
             buf[off++] = id;
-            off = writeVarint(buf, off, x);
+            off = writeVarint(buf, off, v[i] as number);
           }
         } else {
           buf[off++] = id;
@@ -172,16 +197,17 @@ export function writeProps(buf: Buffer, off: number, props: Props | undefined, d
         const up = v as Record<string, unknown>;
         for (const k in up) {
           const val = up[k];
+          if (val === undefined) continue;
           if (Array.isArray(val)) {
-            for (const x of val) {
+            for (let i = 0; i < val.length; i++) {
               buf[off++] = id;
               off = writeString(buf, off, k);
-              off = writeString(buf, off, String(x));
+              off = writeString(buf, off, asString(val[i]));
             }
-          } else if (val !== undefined) {
+          } else {
             buf[off++] = id;
             off = writeString(buf, off, k);
-            off = writeString(buf, off, String(val));
+            off = writeString(buf, off, asString(val));
           }
         }
         break;
@@ -245,7 +271,7 @@ function encodePublish(packet: PublishPacket, v5: boolean): Buffer {
   let pl = 0;
   const props = packet.properties as Props | undefined;
   if (v5) {
-    pl = props === undefined ? 0 : propsSize(props, DEFS_BY_CTX[PUBLISH]!);
+    pl = props === undefined ? 0 : propsSize(props, PUBLISH);
     rl += varintSize(pl) + pl;
   }
   const buf = alloc(0x30 | (qos << 1) | (packet.dup ? 8 : 0) | (packet.retain ? 1 : 0), rl);
@@ -256,7 +282,7 @@ function encodePublish(packet: PublishPacket, v5: boolean): Buffer {
   }
   if (v5) {
     off = writeVarint(buf, off, pl);
-    if (pl !== 0) off = writeProps(buf, off, props, DEFS_BY_CTX[PUBLISH]!);
+    if (pl !== 0) off = writeProps(buf, off, props, PUBLISH);
   }
   buf.set(payload, off);
   return buf;
@@ -270,7 +296,7 @@ function encodeAck(
   let pl = 0;
   const rc = reasonCode === undefined ? 0 : checkInt(reasonCode, 0xff, 'reason code');
   if (v5) {
-    pl = propsSize(properties as Props | undefined, DEFS_BY_CTX[type]!);
+    pl = propsSize(properties as Props | undefined, type);
     // The reason code and property length may be omitted (success, no properties) [MQTT-3.4.2.1].
     if (pl !== 0) rl += 1 + varintSize(pl) + pl;
     else if (rc !== 0) rl += 1;
@@ -283,7 +309,7 @@ function encodeAck(
     buf[off++] = rc;
     if (pl !== 0) {
       off = writeVarint(buf, off, pl);
-      writeProps(buf, off, properties as Props, DEFS_BY_CTX[type]!);
+      writeProps(buf, off, properties as Props, type);
     }
   }
   return buf;
@@ -302,7 +328,7 @@ function encodeConnect(packet: ConnectPacket, protocolVersion: ProtocolVersion):
   let pl = 0;
   const props = packet.properties as Props | undefined;
   if (v5) {
-    pl = propsSize(props, DEFS_BY_CTX[CONNECT]!);
+    pl = propsSize(props, CONNECT);
     rl += varintSize(pl) + pl;
   }
   let wpl = 0;
@@ -312,7 +338,7 @@ function encodeConnect(packet: ConnectPacket, protocolVersion: ProtocolVersion):
     flags |= 0x04 | (wq << 3) | (will.retain ? 0x20 : 0);
     rl += strSize(will.topic, 'will topic') + binSize(will.payload, 'will payload');
     if (v5) {
-      wpl = propsSize(will.properties as Props | undefined, DEFS_BY_CTX[WILL]!);
+      wpl = propsSize(will.properties as Props | undefined, WILL);
       rl += varintSize(wpl) + wpl;
     }
   }
@@ -334,13 +360,13 @@ function encodeConnect(packet: ConnectPacket, protocolVersion: ProtocolVersion):
   buf[off++] = keepalive & 0xff;
   if (v5) {
     off = writeVarint(buf, off, pl);
-    off = writeProps(buf, off, props, DEFS_BY_CTX[CONNECT]!);
+    off = writeProps(buf, off, props, CONNECT);
   }
   off = writeString(buf, off, clientId);
   if (will !== undefined && will !== null) {
     if (v5) {
       off = writeVarint(buf, off, wpl);
-      off = writeProps(buf, off, will.properties as Props | undefined, DEFS_BY_CTX[WILL]!);
+      off = writeProps(buf, off, will.properties as Props | undefined, WILL);
     }
     off = writeString(buf, off, will.topic);
     off = writeBin(buf, off, will.payload);
@@ -356,7 +382,7 @@ function encodeConnack(packet: ConnackPacket, v5: boolean): Buffer {
   let pl = 0;
   const props = packet.properties as Props | undefined;
   if (v5) {
-    pl = propsSize(props, DEFS_BY_CTX[CONNACK]!);
+    pl = propsSize(props, CONNACK);
     rl += varintSize(pl) + pl;
   }
   const buf = alloc(0x20, rl);
@@ -365,7 +391,7 @@ function encodeConnack(packet: ConnackPacket, v5: boolean): Buffer {
   buf[off++] = rc;
   if (v5) {
     off = writeVarint(buf, off, pl);
-    writeProps(buf, off, props, DEFS_BY_CTX[CONNACK]!);
+    writeProps(buf, off, props, CONNACK);
   }
   return buf;
 }
@@ -379,7 +405,7 @@ function encodeSubscribe(packet: SubscribePacket, v5: boolean): Buffer {
   let pl = 0;
   const props = packet.properties as Props | undefined;
   if (v5) {
-    pl = propsSize(props, DEFS_BY_CTX[SUBSCRIBE]!);
+    pl = propsSize(props, SUBSCRIBE);
     rl += varintSize(pl) + pl;
   }
   const buf = alloc(0x82, rl);
@@ -388,7 +414,7 @@ function encodeSubscribe(packet: SubscribePacket, v5: boolean): Buffer {
   buf[off++] = id & 0xff;
   if (v5) {
     off = writeVarint(buf, off, pl);
-    off = writeProps(buf, off, props, DEFS_BY_CTX[SUBSCRIBE]!);
+    off = writeProps(buf, off, props, SUBSCRIBE);
   }
   for (let i = 0; i < subs.length; i++) {
     const s = subs[i]!;
@@ -407,7 +433,7 @@ function encodeSuback(packet: SubackPacket, v5: boolean): Buffer {
   let pl = 0;
   const props = packet.properties as Props | undefined;
   if (v5) {
-    pl = propsSize(props, DEFS_BY_CTX[SUBACK]!);
+    pl = propsSize(props, SUBACK);
     rl += varintSize(pl) + pl;
   }
   const buf = alloc(0x90, rl);
@@ -416,7 +442,7 @@ function encodeSuback(packet: SubackPacket, v5: boolean): Buffer {
   buf[off++] = id & 0xff;
   if (v5) {
     off = writeVarint(buf, off, pl);
-    off = writeProps(buf, off, props, DEFS_BY_CTX[SUBACK]!);
+    off = writeProps(buf, off, props, SUBACK);
   }
   for (let i = 0; i < granted.length; i++) buf[off++] = checkInt(granted[i], 0xff, 'SUBACK return code');
   return buf;
@@ -431,7 +457,7 @@ function encodeUnsubscribe(packet: UnsubscribePacket, v5: boolean): Buffer {
   let pl = 0;
   const props = packet.properties as Props | undefined;
   if (v5) {
-    pl = propsSize(props, DEFS_BY_CTX[UNSUBSCRIBE]!);
+    pl = propsSize(props, UNSUBSCRIBE);
     rl += varintSize(pl) + pl;
   }
   const buf = alloc(0xa2, rl);
@@ -440,7 +466,7 @@ function encodeUnsubscribe(packet: UnsubscribePacket, v5: boolean): Buffer {
   buf[off++] = id & 0xff;
   if (v5) {
     off = writeVarint(buf, off, pl);
-    off = writeProps(buf, off, props, DEFS_BY_CTX[UNSUBSCRIBE]!);
+    off = writeProps(buf, off, props, UNSUBSCRIBE);
   }
   for (let i = 0; i < topics.length; i++) off = writeString(buf, off, topics[i]!);
   return buf;
@@ -456,14 +482,14 @@ function encodeUnsuback(packet: UnsubackPacket, v5: boolean): Buffer {
   }
   const granted = packet.granted ?? [];
   const props = packet.properties as Props | undefined;
-  const pl = propsSize(props, DEFS_BY_CTX[UNSUBACK]!);
+  const pl = propsSize(props, UNSUBACK);
   const rl = 2 + varintSize(pl) + pl + granted.length;
   const buf = alloc(0xb0, rl);
   let off = bodyStart(rl);
   buf[off++] = id >>> 8;
   buf[off++] = id & 0xff;
   off = writeVarint(buf, off, pl);
-  off = writeProps(buf, off, props, DEFS_BY_CTX[UNSUBACK]!);
+  off = writeProps(buf, off, props, UNSUBACK);
   for (let i = 0; i < granted.length; i++) buf[off++] = checkInt(granted[i], 0xff, 'UNSUBACK reason code');
   return buf;
 }
@@ -472,7 +498,7 @@ function encodeDisconnectOrAuth(packet: DisconnectPacket | AuthPacket, type: num
   if (!v5) return alloc(b0, 0);
   const rc = checkInt(packet.reasonCode ?? 0, 0xff, 'reason code');
   const props = packet.properties as Props | undefined;
-  const pl = propsSize(props, DEFS_BY_CTX[type]!);
+  const pl = propsSize(props, type);
   // Remaining length 0 means reason code 0 without properties [MQTT-3.14.2.1] [MQTT-3.15.2.1].
   const rl = pl !== 0 ? 1 + varintSize(pl) + pl : rc !== 0 ? 1 : 0;
   const buf = alloc(b0, rl);
@@ -481,7 +507,7 @@ function encodeDisconnectOrAuth(packet: DisconnectPacket | AuthPacket, type: num
     buf[off++] = rc;
     if (pl !== 0) {
       off = writeVarint(buf, off, pl);
-      writeProps(buf, off, props, DEFS_BY_CTX[type]!);
+      writeProps(buf, off, props, type);
     }
   }
   return buf;

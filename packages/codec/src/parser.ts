@@ -1,8 +1,8 @@
 import {
   AUTH, AUTH_CODES, CONNACK, CONNACK_V5_CODES, CONNECT, DISCONNECT, DISCONNECT_CODES, MAX_PACKET_SIZE,
-  PINGREQ, PINGRESP, PROP_COUNT, PROP_CTX, PROP_NAME, PROP_TYPE, PUBACK, PUBACK_CODES, PUBCOMP, PUBLISH,
-  PUBREC, PUBREL, PUBREL_CODES, SUBACK, SUBACK_V4_CODES, SUBACK_V5_CODES, SUBSCRIBE, T_BINARY, T_BOOL,
-  T_BYTE, T_PAIR, T_STRING, T_U16, T_U32, T_VARINT, UNSUBACK, UNSUBACK_CODES, UNSUBSCRIBE, WILL,
+  PINGREQ, PINGRESP, PROP_COUNT, PROP_CTX, PROP_NAME, PUBACK, PUBACK_CODES, PUBCOMP, PUBLISH,
+  PUBREC, PUBREL, PUBREL_CODES, SUBACK, SUBACK_V4_CODES, SUBACK_V5_CODES, SUBSCRIBE, UNSUBACK, UNSUBACK_CODES,
+  UNSUBSCRIBE, WILL,
 } from './constants.js';
 import {
   CodecError, RC_MALFORMED_PACKET as MALFORMED, RC_PACKET_TOO_LARGE, RC_PROTOCOL_ERROR as PROTOCOL,
@@ -37,7 +37,18 @@ const ACK_CMDS = ['', '', '', '', 'puback', 'pubrec', 'pubrel', 'pubcomp'] as co
 /** Initial size of the buffer that collects a packet split across chunks when its final size is large. */
 const PENDING_CHUNK = 65536;
 
-type Props = Record<string, unknown>;
+/** Every property any packet can carry (the parser fills the ones present). */
+type AnyProps = ConnectProperties & ConnackProperties & PublishProperties & WillProperties & DisconnectProperties &
+  AuthProperties & { subscriptionIdentifier?: number | number[] };
+
+/**
+ * User properties objects: fast-mode objects whose prototype chain does not
+ * include Object.prototype, so names such as "__proto__" or "constructor" are
+ * ordinary keys (like Object.create(null), which V8 keeps in slow dictionary mode).
+ */
+function UserPropsCtor(): void {}
+UserPropsCtor.prototype = Object.create(null) as object;
+const UserProps = UserPropsCtor as unknown as new () => UserProperties;
 
 /**
  * Streaming MQTT 3.1 / 3.1.1 / 5.0 parser.
@@ -405,7 +416,8 @@ export class Parser {
       return 0;
     }
     this.p = p + 4;
-    return this.b.readUInt32BE(p);
+    const b = this.b;
+    return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
   }
 
   private varint(): number {
@@ -484,8 +496,11 @@ export class Parser {
   /**
    * Reads a property length and the properties (MQTT 5). ctx is the packet
    * type, or WILL. Returns undefined when there are none.
+   *
+   * Each property is stored with a literal name (not props[name]) so that V8
+   * keeps the objects in fast mode with predictable hidden classes.
    */
-  private props<T = Props>(ctx: number): T | undefined {
+  private props<T>(ctx: number): T | undefined {
     const len = this.varint();
     if (len === 0) return undefined;
     const end = this.p + len;
@@ -497,7 +512,7 @@ export class Parser {
     this.e = end; // bound all reads by the property block
     const b = this.b;
     const mask = 1 << ctx;
-    const props: Props = {};
+    const o: AnyProps = {};
     while (this.p < end) {
       const id = b[this.p++]!;
       if (id >= PROP_COUNT || (PROP_CTX[id]! & mask) === 0) {
@@ -507,84 +522,161 @@ export class Parser {
         );
         break;
       }
-      const name = PROP_NAME[id]!;
-      const type = PROP_TYPE[id]!;
-      if (type === T_PAIR) {
-        const k = this.str();
-        const v = this.str();
-        if (this.errCode !== 0) break;
-        let up = props.userProperties as UserProperties | undefined;
-        if (up === undefined) {
-          up = Object.create(null) as UserProperties;
-          props.userProperties = up;
+      switch (id) {
+        case 0x26: { // user property: repeatable, repeated names collect into an array
+          const k = this.str();
+          const v = this.str();
+          if (this.errCode !== 0) break;
+          let up = o.userProperties;
+          if (up === undefined) {
+            up = new UserProps();
+            o.userProperties = up;
+          }
+          const cur = up[k];
+          if (cur === undefined) up[k] = v;
+          else if (typeof cur === 'string') up[k] = [cur, v];
+          else cur.push(v);
+          break;
         }
-        const cur = up[k];
-        if (cur === undefined) up[k] = v;
-        else if (typeof cur === 'string') up[k] = [cur, v];
-        else cur.push(v);
-        continue;
+        case 0x0b: { // subscription identifier: repeatable in PUBLISH only
+          const v = this.varint();
+          if (v === 0) {
+            this.err(PROTOCOL, 'subscription identifier 0');
+            break;
+          }
+          const prev = o.subscriptionIdentifier;
+          if (prev === undefined) o.subscriptionIdentifier = v;
+          else if (ctx !== PUBLISH) this.dup(id);
+          else if (typeof prev === 'number') o.subscriptionIdentifier = [prev, v];
+          else prev.push(v);
+          break;
+        }
+        case 0x01:
+          if (o.payloadFormatIndicator === undefined) o.payloadFormatIndicator = this.flag(id);
+          else this.dup(id);
+          break;
+        case 0x02:
+          if (o.messageExpiryInterval === undefined) o.messageExpiryInterval = this.u32();
+          else this.dup(id);
+          break;
+        case 0x03:
+          if (o.contentType === undefined) o.contentType = this.str();
+          else this.dup(id);
+          break;
+        case 0x08:
+          if (o.responseTopic === undefined) o.responseTopic = this.str();
+          else this.dup(id);
+          break;
+        case 0x09:
+          if (o.correlationData === undefined) o.correlationData = this.bin();
+          else this.dup(id);
+          break;
+        case 0x11:
+          if (o.sessionExpiryInterval === undefined) o.sessionExpiryInterval = this.u32();
+          else this.dup(id);
+          break;
+        case 0x12:
+          if (o.assignedClientIdentifier === undefined) o.assignedClientIdentifier = this.str();
+          else this.dup(id);
+          break;
+        case 0x13:
+          if (o.serverKeepAlive === undefined) o.serverKeepAlive = this.u16();
+          else this.dup(id);
+          break;
+        case 0x15:
+          if (o.authenticationMethod === undefined) o.authenticationMethod = this.str();
+          else this.dup(id);
+          break;
+        case 0x16:
+          if (o.authenticationData === undefined) o.authenticationData = this.bin();
+          else this.dup(id);
+          break;
+        case 0x17:
+          if (o.requestProblemInformation === undefined) o.requestProblemInformation = this.flag(id);
+          else this.dup(id);
+          break;
+        case 0x18:
+          if (o.willDelayInterval === undefined) o.willDelayInterval = this.u32();
+          else this.dup(id);
+          break;
+        case 0x19:
+          if (o.requestResponseInformation === undefined) o.requestResponseInformation = this.flag(id);
+          else this.dup(id);
+          break;
+        case 0x1a:
+          if (o.responseInformation === undefined) o.responseInformation = this.str();
+          else this.dup(id);
+          break;
+        case 0x1c:
+          if (o.serverReference === undefined) o.serverReference = this.str();
+          else this.dup(id);
+          break;
+        case 0x1f:
+          if (o.reasonString === undefined) o.reasonString = this.str();
+          else this.dup(id);
+          break;
+        case 0x21:
+          if (o.receiveMaximum === undefined) {
+            const v = this.u16();
+            if (v === 0) this.err(PROTOCOL, 'receive maximum 0');
+            o.receiveMaximum = v;
+          } else this.dup(id);
+          break;
+        case 0x22:
+          if (o.topicAliasMaximum === undefined) o.topicAliasMaximum = this.u16();
+          else this.dup(id);
+          break;
+        case 0x23:
+          if (o.topicAlias === undefined) o.topicAlias = this.u16();
+          else this.dup(id);
+          break;
+        case 0x24:
+          if (o.maximumQoS === undefined) o.maximumQoS = this.flag(id) ? 1 : 0;
+          else this.dup(id);
+          break;
+        case 0x25:
+          if (o.retainAvailable === undefined) o.retainAvailable = this.flag(id);
+          else this.dup(id);
+          break;
+        case 0x27:
+          if (o.maximumPacketSize === undefined) {
+            const v = this.u32();
+            if (v === 0) this.err(PROTOCOL, 'maximum packet size 0');
+            o.maximumPacketSize = v;
+          } else this.dup(id);
+          break;
+        case 0x28:
+          if (o.wildcardSubscriptionAvailable === undefined) o.wildcardSubscriptionAvailable = this.flag(id);
+          else this.dup(id);
+          break;
+        case 0x29:
+          if (o.subscriptionIdentifiersAvailable === undefined) o.subscriptionIdentifiersAvailable = this.flag(id);
+          else this.dup(id);
+          break;
+        case 0x2a:
+          if (o.sharedSubscriptionAvailable === undefined) o.sharedSubscriptionAvailable = this.flag(id);
+          else this.dup(id);
+          break;
       }
-      const prev = props[name];
-      if (type === T_VARINT) {
-        // subscription identifier: repeatable in PUBLISH only
-        const v = this.varint();
-        if (this.errCode !== 0) break;
-        if (v === 0) {
-          this.err(PROTOCOL, 'subscription identifier 0');
-          break;
-        }
-        if (prev === undefined) props[name] = v;
-        else if (ctx !== PUBLISH) {
-          this.err(PROTOCOL, `duplicate property ${name}`);
-          break;
-        } else if (typeof prev === 'number') props[name] = [prev, v];
-        else (prev as number[]).push(v);
-        continue;
-      }
-      if (prev !== undefined) {
-        this.err(PROTOCOL, `duplicate property ${name}`);
-        break;
-      }
-      switch (type) {
-        case T_BOOL: {
-          const v = this.u8();
-          if (v > 1) this.err(PROTOCOL, `property ${name} must be 0 or 1`);
-          props[name] = v === 1;
-          break;
-        }
-        case T_BYTE: {
-          // maximumQoS
-          const v = this.u8();
-          if (v > 1) this.err(PROTOCOL, `property ${name} must be 0 or 1`);
-          props[name] = v;
-          break;
-        }
-        case T_U16: {
-          const v = this.u16();
-          if (v === 0 && id === 0x21) this.err(PROTOCOL, 'receive maximum 0');
-          props[name] = v;
-          break;
-        }
-        case T_U32: {
-          const v = this.u32();
-          if (v === 0 && id === 0x27) this.err(PROTOCOL, 'maximum packet size 0');
-          props[name] = v;
-          break;
-        }
-        case T_STRING:
-          props[name] = this.str();
-          break;
-        case T_BINARY:
-          props[name] = this.bin();
-          break;
-      }
+      if (this.errCode !== 0) break;
     }
     this.e = outerEnd;
     if (this.errCode !== 0) {
       this.p = outerEnd;
       return undefined;
     }
-    return props as T;
+    return o as T;
+  }
+
+  private dup(id: number): void {
+    this.err(PROTOCOL, `duplicate property ${PROP_NAME[id]!}`);
+  }
+
+  /** A byte that must be 0 or 1. */
+  private flag(id: number): boolean {
+    const v = this.u8();
+    if (v > 1) this.err(PROTOCOL, `property ${PROP_NAME[id]!} must be 0 or 1`);
+    return v === 1;
   }
 
   // ---------------------------------------------------------------- packets

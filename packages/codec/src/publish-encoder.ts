@@ -1,11 +1,9 @@
-import { MAX_VARINT, PUBLISH } from './constants.js';
-import { DEFS_BY_CTX, propsSize, strSize, varintSize, writeProps, writeVarint } from './encoder.js';
+import { MAX_VARINT } from './constants.js';
+import { MESSAGE, propsSize, strSize, varintSize, writeProps, writeVarint } from './encoder.js';
 import { CodecError, RC_MALFORMED_PACKET, RC_PACKET_TOO_LARGE } from './errors.js';
 import type { ProtocolVersion, PublishProperties, QoS } from './packets.js';
 import { writeString } from './utf8.js';
 
-/** Message properties: everything a PUBLISH may carry except the per-connection / per-subscription ones. */
-const MESSAGE_DEFS = DEFS_BY_CTX[PUBLISH]!.filter((d) => d.id !== 0x23 && d.id !== 0x0b);
 const PROP_TOPIC_ALIAS = 0x23;
 const PROP_SUBSCRIPTION_ID = 0x0b;
 
@@ -55,9 +53,9 @@ export class PublishEncoder {
     this.topicBuf = Buffer.allocUnsafe(ts);
     writeString(this.topicBuf, 0, topic);
     const props = properties as Record<string, unknown> | undefined;
-    const pl = propsSize(props, MESSAGE_DEFS);
+    const pl = propsSize(props, MESSAGE);
     this.propsBuf = Buffer.allocUnsafe(pl);
-    writeProps(this.propsBuf, 0, props, MESSAGE_DEFS);
+    writeProps(this.propsBuf, 0, props, MESSAGE);
   }
 
   /** The whole PUBLISH frame for one subscriber. messageId is ignored for QoS 0. */

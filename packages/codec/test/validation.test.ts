@@ -1,6 +1,8 @@
 import { CodecError, encode, Parser } from '../src/index.js';
 import type { Packet, ProtocolVersion } from '../src/index.js';
-import { parseAll, parseChunks, parseError, parseOne, VERSIONS } from './helpers.js';
+import { isUtf8 } from 'node:buffer';
+import { decodeString, validUtf8 } from '../src/utf8.js';
+import { parseAll, parseChunks, parseError, parseOne, Rng, VERSIONS } from './helpers.js';
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -200,6 +202,25 @@ describe('UTF-8 strings', () => {
   test('[MQTT-1.5.4-3] U+FEFF is kept, other valid code points pass', () => {
     const topic = '\ufeffa/\u0001/\u{10ffff}';
     expect(parseOne(pkt(0x30, str(topic)), 4)).toMatchObject({ topic });
+  });
+
+  test('[MQTT-1.5.4-1] [MQTT-1.5.4-2] string validation agrees with node:buffer isUtf8 on 200k random inputs', () => {
+    const r = new Rng(0x7f8);
+    const pieces = [[0x61], [0x00], [0x7f], [0x80], [0xbf], [0xc0], [0xc1], [0xc2], [0xdf], [0xe0], [0xe0, 0xa0], [0xe0, 0x9f],
+      [0xed, 0x9f], [0xed, 0xa0], [0xef, 0xbf, 0xbf], [0xf0, 0x90], [0xf0, 0x8f], [0xf4, 0x8f], [0xf4, 0x90], [0xf5], [0xff],
+      [...Buffer.from('é中😀')]];
+    for (let i = 0; i < 200_000; i++) {
+      // a long ASCII prefix sends the string down the native decoding path
+      const parts: number[] = r.bool(0.3) ? [...Buffer.from('x'.repeat(r.range(10, 40)))] : [];
+      const n = r.int(6);
+      for (let k = 0; k < n; k++) parts.push(...(r.bool(0.8) ? r.pick(pieces) : [r.int(256)]));
+      const b = Buffer.from(parts);
+      const expected = isUtf8(b) && !b.includes(0);
+      if (validUtf8(b, 0, b.length) !== expected || (decodeString(b, 0, b.length) !== null) !== expected) {
+        throw new Error(`disagreement on ${b.toString('hex')}: expected ${expected}`);
+      }
+      if (expected) expect(decodeString(b, 0, b.length)).toBe(b.toString('utf8'));
+    }
   });
 
   test('binary data (password, payload, correlation data) is not checked for UTF-8', () => {
