@@ -96,7 +96,7 @@ export class Parser {
     this.maxPacketSize = opts?.maxPacketSize ?? MAX_PACKET_SIZE;
   }
 
-  /** True once an error was reported (or onPacket threw); input is then ignored. */
+  /** True once an error was reported or onPacket threw; input is then ignored. (Also reads true inside onPacket.) */
   get failed(): boolean {
     return this.dead;
   }
