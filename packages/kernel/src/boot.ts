@@ -1,5 +1,6 @@
 // From a loaded emqx.conf to broker options: zones, listeners, ACL file, logger.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config, ListenerConfig, ZoneConfig } from './config/index.js';
 import { checkAcl, parseAcl } from './access/index.js';
 import type { ListenerSpec } from './listener/listeners.js';
@@ -85,6 +86,15 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
     sysHeartbeat: cfg.broker.sysHeartbeat,
     presenceQos: cfg.modules.presenceQos,
     logger: createLogger(cfg.log.to === 'off' ? 'none' : (level as LogLevel)),
+    plugins: {
+      dirs: [cfg.plugins.expandPluginsDir],
+      etcDir: cfg.plugins.etcDir,
+      loadedFile: cfg.plugins.loadedFile,
+      dataDir: cfg.node.dataDir,
+      // EMQX writes these when data/loaded_plugins is missing (only installed ones are kept)
+      defaults: { emqx_management: true, emqx_dashboard: true, emqx_retainer: true, emqx_recon: true, emqx_telemetry: true, emqx_rule_engine: true, emqx_bridge_mqtt: false },
+    },
+    ctlSocket: join(cfg.node.dataDir, 'ctl.sock'),
   };
   if (cfg.acl.aclFile) {
     const file = cfg.acl.aclFile;

@@ -16,8 +16,16 @@ import { SysPublisher } from './modules/sys.js';
 import { Message, type AclResult, type ClientInfo, type PubSub } from './types.js';
 import { defaultZone, type Zone } from './zone.js';
 import { parseShare } from './router/topic.js';
+import { CtlRegistry } from './ctl/registry.js';
+import { CtlServer } from './ctl/server.js';
+import { registerKernelCommands } from './ctl/commands.js';
+import { PluginManager, type PluginsOptions } from './plugins/manager.js';
 
+/** the EMQX version we behave as (status, $SYS/brokers/<node>/version) */
 export const VERSION = '4.3.0';
+/** this kernel's own version, checked against plugin manifests' `broker` range */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const KERNEL_VERSION: string = (require('../package.json') as { version: string }).version;
 
 export interface BrokerOptions {
   nodeName?: string;
@@ -34,6 +42,10 @@ export interface BrokerOptions {
   fileAcl?: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
   retainer?: RetainerOpts | false;
   logger?: Logger;
+  /** the plugin host; without it plugins are off */
+  plugins?: PluginsOptions;
+  /** unix socket path for emqx_ctl; none when unset */
+  ctlSocket?: string;
 }
 
 export class BrokerNode implements Ctx, ChannelEnv {
@@ -48,6 +60,10 @@ export class BrokerNode implements Ctx, ChannelEnv {
   readonly retainer: Retainer | undefined;
   readonly startedAt = Date.now();
   readonly version = VERSION;
+  readonly kernelVersion = KERNEL_VERSION;
+  readonly ctl = new CtlRegistry();
+  readonly plugins: PluginManager | undefined;
+  private ctlServer: CtlServer | undefined;
   private readonly zones: Map<string, Zone>;
   readonly fileAcl: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
   private sys: SysPublisher | undefined;
@@ -65,6 +81,8 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.fileAcl = opts.fileAcl ?? (() => 'nomatch');
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
       .map((s) => new Listener(s, this));
+    if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
+    registerKernelCommands(this);
     if (opts.retainer !== false) {
       this.retainer = new Retainer(opts.retainer ?? { maxRetainedMessages: 0, maxPayloadSize: 1024 * 1024, expiryInterval: 0 }, {
         deliverTo: (clientid, topic, msg) => this.deliverTo(clientid, topic, msg),
@@ -131,6 +149,11 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.sys.start(this.registry);
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();
+    if (o.ctlSocket) {
+      this.ctlServer = new CtlServer(this.ctl, o.ctlSocket);
+      await this.ctlServer.start();
+    }
+    await this.plugins?.boot();
   }
 
   statsSnapshot(): Record<string, number> {
@@ -194,6 +217,7 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.stopping = true;
     clearInterval(this.sweepTimer);
     this.sys?.stop();
+    await this.ctlServer?.stop();
     const closed = Promise.all(this.listeners.map((l) => l.stop()));
     for (const l of this.listeners) for (const c of [...l.connections]) c.channel.kick(RC.SERVER_SHUTTING_DOWN, 'shutdown');
     this.cm.flushWills();
@@ -202,6 +226,7 @@ export class BrokerNode implements Ctx, ChannelEnv {
     await new Promise((r) => setTimeout(r, 50));
     for (const l of this.listeners) for (const c of [...l.connections]) c.destroy();
     await closed;
+    await this.plugins?.stopAll();
   }
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 
 export interface TapOptions {
   stage?: number;
-  before?: string | string[];
+  before?: string | readonly string[];
 }
 
 type AnyFn = (...args: any[]) => any;
@@ -107,7 +107,7 @@ function buildAll(): KernelHooks {
 }
 
 function attach(hook: unknown, rec: TapRecord): void {
-  const opts = { name: rec.owner, ...rec.options };
+  const opts = { name: rec.owner, ...rec.options } as { name: string; stage?: number; before?: string | string[] };
   const h = hook as { tap(o: object, f: AnyFn): void; tapPromise(o: object, f: AnyFn): void };
   if (rec.async) h.tapPromise(opts, rec.wrapped);
   else h.tap(opts, rec.wrapped);

@@ -47,6 +47,8 @@ export class Session implements Subscriber {
   readonly createdAt = Date.now();
   private nextPid = 1;
   retryTimer: NodeJS.Timeout | undefined = undefined;
+  /** deliveries handed to the connection */
+  delivered = 0;
 
   constructor(
     public readonly clientid: string,
@@ -105,6 +107,7 @@ export class Session implements Subscriber {
       this.queue(new Queued(msg, qos, retain, subids));
       return;
     }
+    this.delivered++;
     if (qos === 0) {
       outlet.sendPublish(msg, 0, retain, false, 0, subids);
       return;

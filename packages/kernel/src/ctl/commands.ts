@@ -1,0 +1,186 @@
+// The kernel's own emqx_ctl commands, with EMQX 4.3's output strings (reference §2.5, §5).
+import type { BrokerNode } from '../node.js';
+import { PluginError } from '../plugins/errors.js';
+import { CtlFailure } from './registry.js';
+import { parseShare, validTopicFilter } from '../router/topic.js';
+import { uptime, datetime } from '../modules/sys.js';
+import type { QoS } from '@nemq/codec';
+import type { LogLevel } from '../logger.js';
+
+const OWNER = 'emqx';
+
+function table(rows: Record<string, number | string>): string {
+  return Object.keys(rows).sort().map((k) => `${k.padEnd(30)}: ${rows[k]}`).join('\n') + '\n';
+}
+
+export function registerKernelCommands(node: BrokerNode): void {
+  const ctl = node.ctl;
+
+  ctl.register(OWNER, 'status', [['status', 'Show broker status']], () => `Node '${node.nodeName}' ${node.version} is started\n`);
+
+  ctl.register(OWNER, 'broker', [['broker', 'Show broker version, uptime and description'], ['broker stats', 'Show broker statistics of clients, topics, subscribers'], ['broker metrics', 'Show broker metrics']], (args) => {
+    if (args[0] === 'stats') return table(node.statsSnapshot());
+    if (args[0] === 'metrics') return table(node.metrics.snapshot());
+    if (args.length > 0) return ctl.usage('broker');
+    return [
+      `sysdescr  : EMQ X Broker (nemq)`,
+      `version   : ${node.version}`,
+      `uptime    : ${uptime(Date.now() - node.startedAt)}`,
+      `datetime  : ${datetime(new Date())}`,
+    ].join('\n') + '\n';
+  });
+
+  ctl.register(OWNER, 'plugins', [['plugins list', 'Show loaded plugins'], ['plugins load <Plugin>', 'Load plugin'], ['plugins unload <Plugin>', 'Unload plugin'], ['plugins reload <Plugin>', 'Reload plugin']], async (args) => {
+    const pm = node.plugins;
+    const [sub, name] = args;
+    if (!pm) return 'Plugins are not enabled on this node.\n';
+    if (sub === 'list' && args.length === 1) {
+      return pm.list().map((p) => `Plugin(${p.name}, description=${p.description}, active=${p.active})`).join('\n') + '\n';
+    }
+    if (name === undefined || args.length !== 2) return ctl.usage('plugins');
+    try {
+      if (sub === 'load') {
+        await pm.load(name);
+        return `Plugin ${name} loaded successfully.\n`;
+      }
+      if (sub === 'unload') {
+        await pm.unload(name);
+        return `Plugin ${name} unloaded successfully.\n`;
+      }
+      if (sub === 'reload') {
+        await pm.reload(name);
+        return `Plugin ${name} reloaded successfully.\n`;
+      }
+    } catch (err) {
+      if (!(err instanceof PluginError)) throw err;
+      if (err.code === 'cannot_unload') return `Plugin ${name} can not be unloaded.\n`;
+      const verb = sub === 'load' ? 'Load' : sub === 'unload' ? 'Unload' : 'Reload';
+      const what = err.code === 'not_found' && sub === 'reload' ? "The plugin doesn't exist." : err.code;
+      node.logger.warning(err.message);
+      throw new CtlFailure(`${verb} plugin ${name} error: ${what}${what.endsWith('.') ? '' : '.'}\n${err.message}\n`);
+    }
+    return ctl.usage('plugins');
+  });
+
+  ctl.register(OWNER, 'clients', [['clients list', 'List all clients'], ['clients show <ClientId>', 'Show a client'], ['clients kick <ClientId>', 'Kick out a client']], (args) => {
+    const [sub, id] = args;
+    const line = (clientid: string): string | undefined => {
+      const s = node.cm.sessions.get(clientid);
+      const ch = node.cm.channels.get(clientid);
+      if (!s && !ch) return undefined;
+      const ci = ch?.clientinfo;
+      const conn = ch?.conninfo;
+      const fields = [
+        `username=${ci?.username ?? 'undefined'}`,
+        `peername=${conn?.peername ?? 'undefined'}`,
+        `clean_start=${conn?.clean_start ?? false}`,
+        `keepalive=${ch?.keepalive ?? 0}`,
+        `session_expiry_interval=${s?.expiryInterval ?? 0}`,
+        `subscriptions=${s?.subscriptions.size ?? 0}`,
+        `inflight=${s?.inflight.size ?? 0}`,
+        `awaiting_rel=${s?.awaitingRel.size ?? 0}`,
+        `delivered_msgs=${s?.delivered ?? 0}`,
+        `enqueued_msgs=${s?.mqueue.length ?? 0}`,
+        `dropped_msgs=${s?.mqueue.dropped ?? 0}`,
+        `connected=${ch?.connected ?? false}`,
+        `created_at=${s?.createdAt ?? 0}`,
+        `connected_at=${conn?.connected_at ?? 0}`,
+      ];
+      if (conn?.disconnected_at) fields.push(`disconnected_at=${conn.disconnected_at}`);
+      return `Client(${clientid}, ${fields.join(', ')})`;
+    };
+    if (sub === 'list' && args.length === 1) {
+      const ids = new Set([...node.cm.channels.keys(), ...node.cm.sessions.keys()]);
+      return [...ids].map((i) => line(i)).filter(Boolean).join('\n') + (ids.size ? '\n' : '');
+    }
+    if (sub === 'show' && id !== undefined) return (line(id) ?? 'Not Found.') + '\n';
+    if (sub === 'kick' && id !== undefined) return node.cm.kick(id) ? 'ok\n' : 'Not Found.\n';
+    return ctl.usage('clients');
+  });
+
+  ctl.register(OWNER, 'subscriptions', [['subscriptions list', 'List all subscriptions'], ['subscriptions show <ClientId>', 'Show subscriptions of a client'], ['subscriptions add <ClientId> <Topic> <QoS>', 'Add a static subscription manually'], ['subscriptions del <ClientId> <Topic>', 'Delete a static subscription manually']], (args) => {
+    const [sub, id, topic, qos] = args;
+    const show = (clientid: string): string[] => {
+      const s = node.cm.sessions.get(clientid);
+      return s ? [...s.subscriptions.entries()].map(([t, x]) => `${clientid} -> ${t}:${x.opts.qos}`) : [];
+    };
+    if (sub === 'list' && args.length === 1) {
+      const lines = [...node.cm.sessions.keys()].flatMap(show);
+      return lines.join('\n') + (lines.length ? '\n' : '');
+    }
+    if (sub === 'show' && id !== undefined) {
+      const lines = show(id);
+      return lines.length ? lines.join('\n') + '\n' : 'Not Found.\n';
+    }
+    if (sub === 'add' && id !== undefined && topic !== undefined && qos !== undefined) {
+      if (!['0', '1', '2'].includes(qos)) return 'QoS should be 0, 1, 2\n';
+      const s = node.cm.sessions.get(id);
+      const share = parseShare(topic);
+      if (!s) return 'Not Found.\n';
+      if (!share || !validTopicFilter(share.filter)) return 'Error: bad topic filter\n';
+      const opts = { qos: Number(qos) as QoS, nl: 0 as const, rap: 0 as const, rh: 0 as const, ...(share.group !== undefined ? { share: share.group } : {}) };
+      const { sub: subscription, isNew } = s.subscribe(topic, share.filter, opts);
+      if (isNew) node.broker.router.add(subscription);
+      return 'ok\n';
+    }
+    if (sub === 'del' && id !== undefined && topic !== undefined) {
+      const s = node.cm.sessions.get(id);
+      const removed = s?.unsubscribe(topic);
+      if (!removed) return 'Not Found.\n';
+      node.broker.router.remove(removed);
+      return 'ok\n';
+    }
+    return ctl.usage('subscriptions');
+  });
+
+  ctl.register(OWNER, 'routes', [['routes list', 'List all routes'], ['routes show <Topic>', 'Show a route']], (args) => {
+    const [sub, topic] = args;
+    if (sub === 'list' && args.length === 1) {
+      const f = node.broker.router.filters();
+      return f.map((t) => `${t} -> ${node.nodeName}`).join('\n') + (f.length ? '\n' : '');
+    }
+    if (sub === 'show' && topic !== undefined) {
+      return node.broker.router.filters().includes(topic) ? `${topic} -> ${node.nodeName}\n` : 'Not Found.\n';
+    }
+    return ctl.usage('routes');
+  });
+
+  ctl.register(OWNER, 'listeners', [['listeners', 'List listeners'], ['listeners stop <Identifier>', 'Stop a listener'], ['listeners restart <Identifier>', 'Restart a listener']], async (args) => {
+    if (args.length === 0) {
+      return node.listeners.map((l) => [
+        `mqtt:${l.spec.proto}:${l.spec.name}`,
+        `  listen_on       : ${l.address}`,
+        `  acceptors       : 1`,
+        `  max_conns       : ${l.spec.maxConnections}`,
+        `  current_conn    : ${l.connections.size}`,
+        `  shutdown_count  : []`,
+      ].join('\n')).join('\n') + '\n';
+    }
+    const [sub, id] = args;
+    const l = node.listeners.find((x) => `mqtt:${x.spec.proto}:${x.spec.name}` === id);
+    if ((sub === 'stop' || sub === 'restart') && id !== undefined) {
+      if (!l) return `Failed to ${sub} ${id} listener: not_found\n`;
+      if (sub === 'stop') {
+        const addr = l.address;
+        await l.stop();
+        return `Stop ${id} listener on ${addr} successfully.\n`;
+      }
+      await l.stop().catch(() => undefined);
+      await l.start();
+      return `Restarted ${id} listener successfully.\n`;
+    }
+    return ctl.usage('listeners');
+  });
+
+  ctl.register(OWNER, 'log', [['log set-level <Level>', 'Set the overall log level'], ['log primary-level', 'Show the primary log level now'], ['log primary-level <Level>', 'Set the primary log level']], (args) => {
+    const levels = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+    const [sub, level] = args;
+    if (sub === 'primary-level' && level === undefined) return `${node.logger.level}\n`;
+    if ((sub === 'set-level' || sub === 'primary-level') && level !== undefined) {
+      if (!levels.includes(level)) return `Invalid level: ${level}\n`;
+      node.logger.level = level as LogLevel;
+      return `${level}\n`;
+    }
+    return ctl.usage('log');
+  });
+}

@@ -1,0 +1,181 @@
+// The plugin host: load / unload / reload at run time, failure modes with coded
+// errors, no dropped clients, and emqx_ctl over the real control socket.
+import { execFile, spawn } from 'node:child_process';
+import * as net from 'node:net';
+import { cpSync, mkdirSync, statSync, mkdtempSync, readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startBroker, connect, closeAll, collect, waitFor, ROOT, type TestBroker } from './helpers';
+
+const run = promisify(execFile);
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+let dir: string;
+let b: TestBroker;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nemq-plugins-'));
+  mkdirSync(join(dir, 'etc'));
+  cpSync(join(ROOT, 'test/fixtures/plugins'), join(dir, 'plugins'), { recursive: true });
+  b = await startBroker({
+    plugins: { dirs: [join(dir, 'plugins')], etcDir: join(dir, 'etc'), loadedFile: join(dir, 'data/loaded_plugins'), dataDir: join(dir, 'data'), startTimeout: 300, stopTimeout: 200 },
+    ctlSocket: join(dir, 'data/ctl.sock'),
+  });
+});
+afterEach(async () => {
+  await closeAll();
+  await b.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pm = () => b.node.plugins!;
+const ctl = async (...args: string[]) => (await b.node.ctl.run(args)).output;
+
+test('plugins list shows installed plugins with EMQX output; non-plugins are ignored', async () => {
+  const out = await ctl('plugins', 'list');
+  expect(out).toContain('Plugin(fx_good, description=Fixture: counts publishes, active=false)');
+  expect(out).not.toContain('notaplugin');
+});
+
+test('load taps hooks, registers ctl, subscribes; unload removes all of it; clients stay connected', async () => {
+  const sub = await connect(b.url, { protocolVersion: 5 });
+  const got = collect(sub);
+  await sub.subscribeAsync('t/#', { qos: 1 });
+  expect(await ctl('plugins', 'load', 'fx_good')).toBe('Plugin fx_good loaded successfully.\n');
+  expect(readFileSync(join(dir, 'data/loaded_plugins'), 'utf8')).toContain('{fx_good, true}.');
+  const pub = await connect(b.url, { protocolVersion: 4 });
+  await pub.publishAsync('t/1', 'a', { qos: 1 });
+  await pub.publishAsync('fx/local/x', 'b', { qos: 1 });
+  await waitFor(() => got.length === 1);
+  expect(await ctl('fx_good', 'stats')).toBe('seen=2 local=1 greeting=hello\n');
+  const taps = b.node.registry.tapCount();
+  expect(await ctl('plugins', 'unload', 'fx_good')).toBe('Plugin fx_good unloaded successfully.\n');
+  expect(b.node.registry.tapCount('fx_good')).toBe(0);
+  expect(b.node.registry.tapCount()).toBeLessThan(taps);
+  expect((await b.node.ctl.run(['fx_good', 'stats'])).code).toBe(1);
+  expect(b.node.broker.router.filters()).not.toContain('fx/local/#');
+  expect(readFileSync(join(dir, 'data/loaded_plugins'), 'utf8')).not.toContain('fx_good');
+  await pub.publishAsync('t/2', 'c', { qos: 1 });
+  await waitFor(() => got.length === 2);
+  expect(sub.connected && pub.connected).toBe(true);
+});
+
+test.each([
+  ['load', 'nosuch', 'Load plugin nosuch error: not_found.'],
+  ['unload', 'fx_good', 'Unload plugin fx_good error: not_started.'],
+  ['reload', 'nosuch', "Reload plugin nosuch error: The plugin doesn't exist."],
+  ['load', 'fx_semver', 'Load plugin fx_semver error: incompatible.'],
+  ['load', 'fx_dep', 'Load plugin fx_dep error: missing_dependency.'],
+  ['load', 'fx_throws', 'Load plugin fx_throws error: start_failed.'],
+  ['load', 'fx_hangs', 'Load plugin fx_hangs error: start_timeout.'],
+])('plugins %s %s fails with a coded error: %s', async (verb, name, line) => {
+  const r = await b.node.ctl.run(['plugins', verb, name]);
+  expect(r.code).toBe(1);
+  expect(r.output.split('\n')[0]).toBe(line);
+  // nothing half-loaded stays behind
+  expect(b.node.registry.tapCount(name)).toBe(0);
+  expect(b.node.plugins!.isLoaded(name)).toBe(false);
+  const c = await connect(b.url, { protocolVersion: 4 });
+  expect(c.connected).toBe(true);
+});
+
+test('already loaded, and a dependency cannot be unloaded while needed', async () => {
+  await pm().load('fx_good');
+  expect((await b.node.ctl.run(['plugins', 'load', 'fx_good'])).output).toMatch(/^Load plugin fx_good error: already_started\./);
+  await pm().load('fx_dep');
+  expect((await b.node.ctl.run(['plugins', 'unload', 'fx_good'])).output).toMatch(/^Unload plugin fx_good error: required_by\./);
+  await pm().unload('fx_dep');
+  await pm().unload('fx_good');
+});
+
+test('a bad etc/plugins/<name>.conf names file, line and the expected value', async () => {
+  writeFileSync(join(dir, 'etc/fx_conf.conf'), '# conf\nfx.port = lots\n');
+  await expect(pm().load('fx_conf')).rejects.toMatchObject({ code: 'bad_config', message: expect.stringMatching(/fx_conf\.conf:2: fx\.port: expected an integer/) });
+  writeFileSync(join(dir, 'etc/fx_conf.conf'), 'fx.nope = 1\n');
+  await expect(pm().load('fx_conf')).rejects.toMatchObject({ message: expect.stringMatching(/fx\.nope: unknown key/) });
+  writeFileSync(join(dir, 'etc/fx_conf.conf'), 'fx.port = 7\n');
+  await pm().load('fx_conf');
+});
+
+test('a tap that throws at run time is isolated, logged and counted', async () => {
+  await pm().load('fx_tap_throws');
+  const sub = await connect(b.url, { protocolVersion: 4 });
+  const got = collect(sub);
+  await sub.subscribeAsync('x', { qos: 0 });
+  await sub.publishAsync('x', 'y', { qos: 1 });
+  await waitFor(() => got.length === 1);
+  expect(b.node.registry.errors.get('message.publish')).toBeGreaterThanOrEqual(1);
+});
+
+test('reload picks up new code on disk (hot upgrade) in a running node; clients stay connected', async () => {
+  // a real node process: the test runner's own module loader would hide Node's require cache
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    EMQX_LISTENER__TCP__EXTERNAL: `127.0.0.1:${ports[0]}`, EMQX_LISTENER__TCP__INTERNAL: `127.0.0.1:${ports[1]}`,
+    EMQX_LISTENER__SSL__EXTERNAL: `127.0.0.1:${ports[2]}`, EMQX_LISTENER__WS__EXTERNAL: `127.0.0.1:${ports[3]}`, EMQX_LISTENER__WSS__EXTERNAL: `127.0.0.1:${ports[4]}`,
+    EMQX_NODE__DATA_DIR: join(dir, 'node'), EMQX_PLUGINS__EXPAND_PLUGINS_DIR: join(dir, 'plugins'), EMQX_PLUGINS__ETC_DIR: join(dir, 'etc'),
+    EMQX_PLUGINS__LOADED_FILE: join(dir, 'node/loaded_plugins'),
+  };
+  const child = spawn(process.execPath, [join(ROOT, 'bin/emqx'), 'foreground'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  try {
+    await waitFor(() => out.includes('is running now'), 15000, `node start: ${out}`);
+    const ctlRun = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), ...args], { env })).stdout;
+    const c = await connect(`mqtt://127.0.0.1:${ports[0]}`, { protocolVersion: 5 });
+    expect(await ctlRun('plugins', 'load', 'fx_version')).toBe('Plugin fx_version loaded successfully.\n');
+    expect(await ctlRun('fx_version')).toBe('v1\n');
+    expect(await ctlRun('plugins', 'reload', 'fx_version')).toBe('Plugin fx_version reloaded successfully.\n');
+    expect(await ctlRun('fx_version')).toBe('v1\n');
+    const file = join(dir, 'plugins/fx_version/index.js');
+    writeFileSync(file, readFileSync(file, 'utf8').replace("'v1'", "'v2'"));
+    utimesSync(file, new Date(), new Date(Date.now() + 2000));
+    expect(await ctlRun('plugins', 'reload', 'fx_version')).toBe('Plugin fx_version reloaded successfully.\n');
+    expect(await ctlRun('fx_version')).toBe('v2\n');
+    expect(c.connected).toBe(true);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+});
+
+test('data/loaded_plugins is loaded at boot', async () => {
+  writeFileSync(join(dir, 'data/loaded_plugins'), '{fx_good, true}.\n{fx_conf, false}.\nfx_version.\n');
+  const other = await startBroker({ plugins: { dirs: [join(dir, 'plugins')], etcDir: join(dir, 'etc'), loadedFile: join(dir, 'data/loaded_plugins'), dataDir: join(dir, 'data') } });
+  try {
+    expect(other.node.plugins!.isLoaded('fx_good')).toBe(true);
+    expect(other.node.plugins!.isLoaded('fx_version')).toBe(true);
+    expect(other.node.plugins!.isLoaded('fx_conf')).toBe(false);
+  } finally {
+    await other.stop();
+  }
+});
+
+test('bin/emqx_ctl talks to the node over its control socket (mode 0600)', async () => {
+  const env = { ...process.env, EMQX_NODE__DATA_DIR: join(dir, 'data') };
+  const { stdout } = await run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), 'status'], { env });
+  expect(stdout).toMatch(/^Node 'emqx@127\.0\.0\.1' \S+ is started\n$/);
+  const { stdout: loaded } = await run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), 'plugins', 'load', 'fx_good'], { env });
+  expect(loaded).toBe('Plugin fx_good loaded successfully.\n');
+  expect(statSync(join(dir, 'data/ctl.sock')).mode & 0o777).toBe(0o600);
+  await expect(run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), 'status'], { env: { ...process.env, EMQX_NODE__DATA_DIR: join(dir, 'nowhere') } })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('Node is not running!') });
+});
+
+test('1,000 load/unload cycles leave no taps behind', async () => {
+  const base = b.node.registry.tapCount();
+  for (let i = 0; i < 1000; i++) {
+    await pm().load('fx_good', { persist: false });
+    await pm().unload('fx_good', { persist: false });
+  }
+  expect(b.node.registry.tapCount()).toBe(base);
+  expect(b.node.ctl.names()).not.toContain('fx_good');
+});
