@@ -4,6 +4,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, defaultZone, type BrokerNode, type BrokerOptions, type Zone } from '@nemq/kernel';
 import { createLogger } from '@nemq/kernel';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 export const ROOT = join(__dirname, '../..');
 export const CERTS = join(ROOT, 'etc/certs');
@@ -16,7 +18,11 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startBroker(opts: BrokerOptions & { zone?: Partial<Zone>; tls?: boolean; ws?: boolean } = {}): Promise<TestBroker> {
+/**
+ * A broker on free ports. The retainer plugin (plugins/emqx_retainer) is loaded
+ * unless `retainer: false` or the caller brings its own plugin options.
+ */
+export async function startBroker(opts: BrokerOptions & { zone?: Partial<Zone>; tls?: boolean; ws?: boolean; retainer?: boolean } = {}): Promise<TestBroker> {
   const zone = defaultZone('external', opts.zone ?? {});
   const listeners: NonNullable<BrokerOptions['listeners']> = opts.listeners ?? [
     { proto: 'tcp', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 100000 },
@@ -26,18 +32,25 @@ export async function startBroker(opts: BrokerOptions & { zone?: Partial<Zone>; 
     listeners.push({ proto: 'ws', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 1000, mqttPath: '/mqtt' });
     listeners.push({ proto: 'wss', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 1000, mqttPath: '/mqtt', keyfile: join(CERTS, 'key.pem'), certfile: join(CERTS, 'cert.pem') });
   }
+  const tmp = mkdtempSync(join(tmpdir(), 'nemq-test-'));
   const node = await createBroker({
     sysInterval: 0,
     sysHeartbeat: 0,
     logger: createLogger('none'),
+    plugins: { dirs: [join(ROOT, 'plugins')], etcDir: join(ROOT, 'etc/plugins'), loadedFile: join(tmp, 'loaded_plugins'), dataDir: tmp, defaults: {} },
     ...opts,
     zones: opts.zones ?? { external: zone, default: zone },
     listeners,
   });
+  if (opts.retainer !== false && !opts.plugins) await node.plugins!.load('emqx_retainer', { persist: false });
   const ports: Record<string, number> = {};
   for (const l of node.listeners) ports[l.spec.proto] = l.port;
   const port = ports.tcp ?? 0;
-  return { node, port, ports, url: `mqtt://127.0.0.1:${port}`, stop: () => node.stop() };
+  const stop = async (): Promise<void> => {
+    await node.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  return { node, port, ports, url: `mqtt://127.0.0.1:${port}`, stop };
 }
 
 const open: MqttClient[] = [];

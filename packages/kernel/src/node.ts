@@ -11,7 +11,6 @@ import type { HookPoint } from './hooks/hookpoints.js';
 import { Listener, type ListenerSpec } from './listener/listeners.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, Stats } from './metrics/metrics.js';
-import { Retainer, type RetainerOpts } from './modules/retainer.js';
 import { SysPublisher } from './modules/sys.js';
 import { Message, type AclResult, type ClientInfo, type PubSub } from './types.js';
 import { defaultZone, type Zone } from './zone.js';
@@ -40,7 +39,6 @@ export interface BrokerOptions {
   presenceQos?: QoS;
   /** the file ACL (acl.conf), evaluated after every plugin */
   fileAcl?: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
-  retainer?: RetainerOpts | false;
   logger?: Logger;
   /** the plugin host; without it plugins are off */
   plugins?: PluginsOptions;
@@ -57,7 +55,6 @@ export class BrokerNode implements Ctx, ChannelEnv {
   readonly broker: Broker;
   readonly cm: ChannelManager;
   readonly listeners: Listener[];
-  readonly retainer: Retainer | undefined;
   readonly startedAt = Date.now();
   readonly version = VERSION;
   readonly kernelVersion = KERNEL_VERSION;
@@ -83,12 +80,6 @@ export class BrokerNode implements Ctx, ChannelEnv {
       .map((s) => new Listener(s, this));
     if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
     registerKernelCommands(this);
-    if (opts.retainer !== false) {
-      this.retainer = new Retainer(opts.retainer ?? { maxRetainedMessages: 0, maxPayloadSize: 1024 * 1024, expiryInterval: 0 }, {
-        deliverTo: (clientid, topic, msg) => this.deliverTo(clientid, topic, msg),
-      });
-      this.retainer.attach(this.registry);
-    }
   }
 
   zone(name: string): Zone {
@@ -175,7 +166,6 @@ export class BrokerNode implements Ctx, ChannelEnv {
     st.set('subscribers.count', subs);
     st.set('suboptions.count', subs);
     st.set('subscriptions.shared.count', shared);
-    st.set('retained.count', this.retainer?.store.size ?? 0);
     return st.snapshot();
   }
 

@@ -100,10 +100,12 @@ export interface BrokerApi {
   deliverTo(clientid: string, topic: string, msg: PluginMessage): void;
   /** counters (EMQX metric names) */
   metrics(): Record<string, number>;
+  /** sets a gauge shown in `broker stats` and `$SYS/.../stats` (e.g. `retained.count`) */
+  setStat(name: string, value: number): void;
 }
 
-/** `emqx_ctl <command> ...args` handler; returns the text to print. */
-export type CtlHandler = (args: string[]) => string | Promise<string>;
+/** `emqx_ctl <command> ...args` handler; returns the text to print, or undefined to print the command's usage. */
+export type CtlHandler = (args: string[]) => string | undefined | Promise<string | undefined>;
 
 export interface PluginContext {
   readonly name: string;
@@ -136,6 +138,8 @@ export interface Plugin {
 export function definePlugin(plugin: Plugin): Plugin {
   return plugin;
 }
+
+export { topicMatches, isWildcard } from './topic.js';
 
 /** EMQX password hashing (emqx_passwd): shared by auth plugins. */
 export { checkPassword, hashPassword, type PasswordHash } from './passwd.js';

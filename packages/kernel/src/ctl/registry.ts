@@ -1,6 +1,6 @@
 // emqx_ctl commands (reference: emqx_ctl): a registry of named commands with usage
 // lines, each owned by the kernel or by a plugin (removed when the plugin unloads).
-export type CtlHandler = (args: string[]) => string | Promise<string>;
+export type CtlHandler = (args: string[]) => string | undefined | Promise<string | undefined>;
 export type Usage = ReadonlyArray<readonly [string, string]>;
 
 interface Command {
@@ -58,7 +58,7 @@ export class CtlRegistry {
       return { code: cmd === undefined ? 0 : 1, output: (cmd === undefined ? '' : `Command Not Found: ${cmd}\n`) + 'Usage: emqx_ctl\n' + all };
     }
     try {
-      const out = await c.handler(args);
+      const out = (await c.handler(args)) ?? formatUsage(c.usage);
       return { code: 0, output: out.endsWith('\n') || out === '' ? out : out + '\n' };
     } catch (err) {
       if (err instanceof CtlFailure) return { code: 1, output: err.message };

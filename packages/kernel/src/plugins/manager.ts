@@ -353,6 +353,7 @@ export class PluginManager {
         },
         deliverTo: (clientid, topic, msg) => node.deliverTo(clientid, topic, msg as unknown as Message),
         metrics: () => node.metrics.snapshot(),
+        setStat: (stat, value) => node.stats.set(stat, value),
       },
       ctl: (command, usage, handler) => {
         live();
