@@ -79,7 +79,8 @@ export class Parser {
   private pendLen = 0;
   private pendTotal = 0;
   private pendBody = 0;
-  private readonly hdr: Buffer = Buffer.alloc(5);
+  /** allocated when a chunk ends inside a fixed header; idle parsers hold none */
+  private hdr: Buffer | null = null;
   private dead = false;
 
   // Decoding cursor over the current packet body. Errors are sticky: the
@@ -152,7 +153,7 @@ export class Parser {
   // ---------------------------------------------------------------- buffering
 
   private saveHeader(chunk: Buffer, off: number): void {
-    const hdr = this.hdr;
+    const hdr = (this.hdr ??= Buffer.alloc(5));
     let n = 0;
     for (let i = off; i < chunk.length; i++) hdr[n++] = chunk[i]!;
     this.pend = hdr;
@@ -178,7 +179,7 @@ export class Parser {
     let i = 0;
     if (this.pendTotal === 0) {
       // The header is incomplete: all stored length bytes have the continuation bit.
-      const hdr = this.hdr;
+      const hdr = this.hdr!;
       let n = this.pendLen;
       for (;;) {
         if (n === 5) {
