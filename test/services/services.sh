@@ -140,13 +140,22 @@ stat_fields() {  # PID -> "STATE STARTTIME" (fails if there is no such process)
 
 starttime() { local s; s=$(stat_fields "$1") || return 1; echo "${s#* }"; }
 
-# alive TAG: the recorded process exists, is the same process (start time) and is not a zombie.
+# alive TAG: the recorded process exists, is the same process (start time) and has not exited. A zombie
+# counts as exited (PID 1 may be slow to reap it), but only once all its threads are gone: the main
+# thread of an exiting multi-threaded process is a zombie while other threads still hold its sockets.
 alive() {
-  local pf="$D/$1.pid" pid start s
+  local pf="$D/$1.pid" pid start s t
   [ -f "$pf" ] || return 1
   pid=$(<"$pf"); start=$(cat "$pf.start" 2>/dev/null || true)
   s=$(stat_fields "$pid") || return 1
-  [ "${s#* }" = "$start" ] && [ "${s%% *}" != Z ]
+  [ "${s#* }" = "$start" ] || return 1
+  [ "${s%% *}" = Z ] || return 0
+  for t in /proc/"$pid"/task/*; do
+    [ "$t" = "/proc/$pid/task/$pid" ] && continue
+    s=$(stat_fields "$pid/task/${t##*/}") || continue
+    [[ ${s%% *} == [ZX] ]] || return 0
+  done
+  return 1
 }
 
 record_pid() {  # TAG PID

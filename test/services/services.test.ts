@@ -1,7 +1,7 @@
 /**
  * The test services themselves (test/services/services.sh via index.ts), checked with the real Node clients.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mqtt from 'mqtt';
@@ -10,24 +10,35 @@ import { Service, requireServices, startService } from './index';
 
 requireServices('mariadb', 'mosquitto', 'kafka');
 
-/** A PID is gone when there is no such process, it is a zombie, or the PID now names a newer process. */
-function processGone(pid: number, startTime: string): boolean {
-  let stat: string;
+function statFields(procPath: string): string[] | undefined {
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${procPath}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return true;
+    return undefined;
   }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[0] === 'Z' || fields[19] !== startTime;
+}
+
+/**
+ * A PID is gone when there is no such process, the PID now names a newer process, or it is a zombie
+ * (not reaped yet) none of whose threads still runs.
+ */
+function processGone(pid: number, startTime: string): boolean {
+  const fields = statFields(String(pid));
+  if (!fields || fields[19] !== startTime) return true;
+  if (fields[0] !== 'Z') return false;
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    /* reaped meanwhile */
+  }
+  return tasks.every((tid) => ['Z', 'X', undefined].includes(statFields(`${pid}/task/${tid}`)?.[0]));
 }
 
 function startTimes(pids: number[]): Map<number, string> {
   const m = new Map<number, string>();
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    m.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!);
-  }
+  for (const pid of pids) m.set(pid, statFields(String(pid))![19]!);
   return m;
 }
 
