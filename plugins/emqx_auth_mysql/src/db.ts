@@ -1,0 +1,163 @@
+// The connection pool (EMQX: ecpool of `auth.mysql.pool` mysql-otp connections).
+// Every query is a server-side prepared statement (mysql2 execute) with bind values;
+// `auth.mysql.query_timeout` bounds one query, after which its connection is dropped.
+import { readFileSync } from 'node:fs';
+import type { SecureContextOptions } from 'node:tls';
+import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
+
+export interface QueryResult {
+  /** column names, in select order */
+  readonly columns: readonly string[];
+  /** rows as arrays, by position */
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+/** what auth/ACL need from the database; tests can hand in a fake */
+export interface Querier {
+  query(sql: string, params: readonly string[]): Promise<QueryResult>;
+}
+
+/** a failed query; `reason` is what EMQX would put in auth_result (any reason → CONNACK 0x87) */
+export class QueryError extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+export interface DbOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  size: number;
+  /** ms for one query (EMQX default when unset: 300000) */
+  queryTimeout: number;
+  ssl?: SslOptions | undefined;
+}
+
+export interface SslOptions {
+  cacertfile?: string | undefined;
+  certfile?: string | undefined;
+  keyfile?: string | undefined;
+  verify: boolean;
+  /** undefined: the server host; `disable`: do not check the name */
+  serverNameIndication?: string | undefined;
+}
+
+/** `auth.mysql.server`: `host:port`, `host` (port 3306), `port` (127.0.0.1), `[v6]:port` */
+export function parseServer(s: string): { host: string; port: number } {
+  const v = s.trim();
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(v);
+  if (bracket) return { host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : 3306 };
+  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: Number(v) };
+  const colons = v.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = v.split(':') as [string, string];
+    if (!/^\d+$/.test(port) || host === '') throw new Error(`auth.mysql.server: bad address "${s}"`);
+    return { host, port: Number(port) };
+  }
+  if (v === '') throw new Error('auth.mysql.server is empty');
+  // a bare IPv6 address or a host name
+  return { host: v, port: 3306 };
+}
+
+function tlsOptions(host: string, o: SslOptions): SecureContextOptions & Record<string, unknown> {
+  const out: SecureContextOptions & Record<string, unknown> = {};
+  if (o.cacertfile) out.ca = readFileSync(o.cacertfile);
+  if (o.certfile) out.cert = readFileSync(o.certfile);
+  if (o.keyfile) out.key = readFileSync(o.keyfile);
+  out.rejectUnauthorized = o.verify;
+  if (o.serverNameIndication === 'disable') {
+    out.checkServerIdentity = () => undefined;
+  } else {
+    out.servername = o.serverNameIndication ?? host;
+  }
+  return out;
+}
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+
+function toQueryError(err: unknown): QueryError {
+  const e = err as { code?: string; fatal?: boolean; message?: string };
+  const msg = e?.message ?? String(err);
+  if (e?.code && (NETWORK.has(e.code) || e.fatal)) return new QueryError('disconnected', msg);
+  if (e?.code) return new QueryError(e.code.toLowerCase(), msg);
+  return new QueryError('mysql_error', msg);
+}
+
+export class Db implements Querier {
+  private readonly pool: Pool;
+  private closed = false;
+
+  constructor(private readonly o: DbOptions) {
+    const opts: PoolOptions = {
+      host: o.host,
+      port: o.port,
+      user: o.user,
+      password: o.password,
+      database: o.database,
+      connectionLimit: o.size,
+      maxIdle: o.size,
+      idleTimeout: 0,
+      enableKeepAlive: true,
+      waitForConnections: true,
+      connectTimeout: Math.min(o.queryTimeout, 10000),
+    };
+    if (o.ssl) opts.ssl = tlsOptions(o.host, o.ssl) as PoolOptions['ssl'];
+    this.pool = createPool(opts);
+    // a connection that dies while idle is dropped by the pool; nothing else to do
+    this.pool.on('connection', (c) => c.on('error', () => undefined));
+  }
+
+  /** opens all `size` connections (EMQX's pool connects every worker at start and fails if it cannot) */
+  async open(): Promise<void> {
+    const conns = await Promise.allSettled(Array.from({ length: this.o.size }, () => this.acquire()));
+    for (const c of conns) if (c.status === 'fulfilled') c.value.release();
+    const failed = conns.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw toQueryError(failed.reason);
+  }
+
+  private acquire(): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => this.pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
+  }
+
+  query(sql: string, params: readonly string[]): Promise<QueryResult> {
+    if (this.closed) return Promise.reject(new QueryError('disconnected', 'pool is closed'));
+    return new Promise((resolve, reject) => {
+      let conn: PoolConnection | undefined;
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        // the connection may still be busy with the query: drop it, the pool opens a new one
+        conn?.destroy();
+        reject(new QueryError('timeout', `query timed out after ${this.o.queryTimeout} ms`));
+      }, this.o.queryTimeout);
+      const finish = (err: unknown, result?: QueryResult): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(toQueryError(err));
+        else resolve(result!);
+      };
+      this.pool.getConnection((err, c) => {
+        if (err) return finish(err);
+        if (done) return c.release();
+        conn = c;
+        c.execute({ sql, rowsAsArray: true }, params as string[], (qerr, rows, fields) => {
+          if (!done) c.release();
+          if (qerr) return finish(qerr);
+          const cols = Array.isArray(fields) ? fields.map((f) => f.name) : [];
+          finish(null, { columns: cols, rows: Array.isArray(rows) ? (rows as unknown as unknown[][]) : [] });
+        });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.pool.end(() => resolve()));
+  }
+}
