@@ -1,0 +1,92 @@
+// The Sender on top of kafkajs: one producer, a partitioner that follows each rule's
+// "strategy", produce-request counting from kafkajs' instrumentation, logs routed to ours.
+import { CompressionTypes, Kafka, logLevel, Partitioners, type LogEntry, type PartitionerArgs, type Producer } from 'kafkajs';
+import type { Settings, Strategy } from './config.js';
+import type { OutMessage, Sender, TopicBatch } from './bridge.js';
+
+export interface SenderLog {
+  warning(msg: string): void;
+  debug(msg: string): void;
+}
+
+/**
+ * Partitions per rule strategy (EMQX: random | roundrobin | first_key_dispatch).
+ * first_key_dispatch hashes the record key with Kafka's murmur2 (kafkajs' default
+ * partitioner); a record without a key goes to a random partition.
+ */
+export function createPartitioner(): () => (args: PartitionerArgs) => number {
+  return () => {
+    const keyed = Partitioners.DefaultPartitioner();
+    const next = new Map<string, number>();
+    return (args: PartitionerArgs) => {
+      const parts = args.partitionMetadata;
+      const n = parts.length;
+      if (n <= 1) return parts[0]?.partitionId ?? 0;
+      const s: Strategy = (args.message as unknown as OutMessage).s ?? 'random';
+      if (s === 'roundrobin') {
+        const i = next.get(args.topic) ?? 0;
+        next.set(args.topic, (i + 1) % n);
+        return parts[i % n]!.partitionId;
+      }
+      if (s === 'first_key_dispatch' && args.message.key !== null && args.message.key !== undefined) return keyed(args);
+      return parts[Math.floor(Math.random() * n)]!.partitionId;
+    };
+  };
+}
+
+export class KafkajsSender implements Sender {
+  private readonly producer: Producer;
+  private produceRequests = 0;
+  private pendingDisconnect: Promise<void> | undefined;
+  private readonly compression: CompressionTypes;
+
+  constructor(private readonly s: Settings, clientId: string, log: SenderLog) {
+    const kafka = new Kafka({
+      clientId,
+      brokers: s.servers,
+      // one fast attempt per produce call: the bridge does its own back-off and keeps the records
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
+      connectionTimeout: Math.min(s.syncTimeout, 3000),
+      requestTimeout: s.syncTimeout,
+      logLevel: logLevel.WARN,
+      // kafkajs' own complaints go to debug: the bridge logs Kafka going away and coming back once each
+      logCreator: () => (e: LogEntry) => log.debug(`kafkajs: ${e.log.message}${e.log.error ? `: ${String(e.log.error)}` : ''}`),
+    });
+    this.producer = kafka.producer({
+      createPartitioner: createPartitioner(),
+      allowAutoTopicCreation: true,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.producer.on(this.producer.events.REQUEST, (e: { payload: { apiName: string } }) => {
+      if (e.payload.apiName === 'Produce') this.produceRequests++;
+    });
+    if (s.compression === 'snappy') log.warning('bridge.kafka.producer.compression = snappy needs a codec kafkajs does not ship; sending uncompressed');
+    this.compression = s.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  }
+
+  async connect(): Promise<void> {
+    if (this.pendingDisconnect) await this.pendingDisconnect;
+    await this.producer.connect();
+  }
+
+  async send(batch: TopicBatch[]): Promise<void> {
+    await this.producer.sendBatch({
+      topicMessages: batch as unknown as Array<{ topic: string; messages: Array<{ key: string | null; value: string }> }>,
+      acks: this.s.acks,
+      timeout: this.s.ackTimeout,
+      compression: this.compression,
+    });
+  }
+
+  disconnect(): Promise<void> {
+    const p = this.producer.disconnect().catch(() => undefined).finally(() => {
+      if (this.pendingDisconnect === p) this.pendingDisconnect = undefined;
+    });
+    this.pendingDisconnect = p;
+    return p;
+  }
+
+  requests(): number {
+    return this.produceRequests;
+  }
+}

@@ -1,0 +1,73 @@
+// One hook event waiting for Kafka, and the JSON value EMQX's Kafka bridge writes for it
+// (EMQX Enterprise docs, "Forward ... to Kafka"):
+//   client_connected      {client_id, username, node, ts}
+//   client_disconnected   {client_id, username, reason, node, ts}
+//   session_(un)subscribed {client_id, topic, qos, node, ts}
+//   message_publish       {client_id, username, topic, payload, qos, node, ts}
+//   message_delivered/acked {client_id, username, from, topic, payload, qos, node, ts}
+// `payload` is base64 unless encode_payload_type = plain; `ts` is milliseconds since the epoch;
+// an unknown username is JSON null.
+import type { Rule } from './config.js';
+
+export const Kind = {
+  Connected: 0,
+  Disconnected: 1,
+  Subscribed: 2,
+  Unsubscribed: 3,
+  Publish: 4,
+  Delivered: 5,
+  Acked: 6,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** The fields one event needs, captured in the hook (no reference to socket buffers is kept). */
+export class Rec {
+  constructor(
+    readonly rule: Rule,
+    readonly kind: Kind,
+    /** client_id */
+    readonly clientid: string,
+    readonly username: string | null,
+    /** MQTT topic (subscribe/publish events) or the disconnect reason */
+    readonly topic: string,
+    /** payload already encoded as base64 or text; '' for events without one */
+    readonly payload: string,
+    readonly qos: number,
+    /** publisher client id (delivered/acked) */
+    readonly from: string,
+    readonly ts: number,
+    /** estimated size in the buffer, bytes */
+    readonly size: number,
+  ) {}
+}
+
+/** bytes a record is charged in the buffer: its strings plus a fixed 100 for the JSON around them */
+export function recSize(clientid: string, username: string | null, topic: string, payload: string, from: string): number {
+  return 100 + clientid.length + (username === null ? 0 : username.length) + topic.length + payload.length + from.length;
+}
+
+/** The Kafka record value: EMQX's JSON for the event. */
+export function encodeValue(r: Rec, node: string): string {
+  switch (r.kind) {
+    case Kind.Connected:
+      return JSON.stringify({ client_id: r.clientid, username: r.username, node, ts: r.ts });
+    case Kind.Disconnected:
+      return JSON.stringify({ client_id: r.clientid, username: r.username, reason: r.topic, node, ts: r.ts });
+    case Kind.Subscribed:
+    case Kind.Unsubscribed:
+      return JSON.stringify({ client_id: r.clientid, topic: r.topic, qos: r.qos, node, ts: r.ts });
+    case Kind.Publish:
+      return JSON.stringify({ client_id: r.clientid, username: r.username, topic: r.topic, payload: r.payload, qos: r.qos, node, ts: r.ts });
+    case Kind.Delivered:
+    case Kind.Acked:
+      return JSON.stringify({ client_id: r.clientid, username: r.username, from: r.from, topic: r.topic, payload: r.payload, qos: r.qos, node, ts: r.ts });
+  }
+}
+
+/** The Kafka record key the rule asks for (`${clientid}` / `${username}`), or null. */
+export function recordKey(r: Rec): string | null {
+  const by = r.rule.key_by;
+  if (by === 'clientid') return r.clientid;
+  if (by === 'username') return r.username;
+  return null;
+}
