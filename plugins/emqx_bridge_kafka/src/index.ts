@@ -6,13 +6,13 @@ import { definePlugin, type PluginContext, type PluginMessage } from '@nemq/sdk'
 import { Bridge, type BridgeStats, type Sender } from './bridge.js';
 import { ConfigError, parseRules, parseSettings, type BridgeHook, type Rule, type Settings } from './config.js';
 import { KafkajsSender } from './kafka.js';
-import { Kind, Rec, recSize } from './records.js';
+import { Kind, payloadEncoder, Rec, recSize } from './records.js';
 import { schema } from './schema.js';
 
 export { schema } from './schema.js';
 export { Bridge, type BridgeStats, type Sender, type TopicBatch, type OutMessage } from './bridge.js';
 export { parseRules, parseSettings, compileFilter, parseDuration, ConfigError, type Rule, type Settings } from './config.js';
-export { Kind, Rec, encodeValue, recordKey, recSize } from './records.js';
+export { Kind, Rec, encodeValue, payloadEncoder, recordKey, recSize } from './records.js';
 export { BoundedQueue } from './queue.js';
 export { KafkajsSender, createPartitioner } from './kafka.js';
 
@@ -49,8 +49,7 @@ export default definePlugin({
     const node = ctx.broker.nodeName;
     const sender: Sender = new KafkajsSender(settings, `emqx_bridge_kafka@${node}`, ctx.logger);
     const bridge = new Bridge(sender, settings, node, ctx.logger);
-    const base64 = settings.payload === 'base64';
-    const enc = (p: Buffer): string => (base64 ? p.toString('base64') : p.toString('utf8'));
+    const enc = payloadEncoder(settings.payload);
     const of = (h: BridgeHook): Rule[] => rules.filter((r) => r.hook === h);
 
     const connected = of('client.connected');

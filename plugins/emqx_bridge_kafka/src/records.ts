@@ -41,6 +41,11 @@ export class Rec {
   ) {}
 }
 
+/** the `payload` field: base64 (EMQX's default) or the payload as UTF-8 text (`encode_payload_type = plain`) */
+export function payloadEncoder(type: 'base64' | 'plain'): (p: Buffer) => string {
+  return type === 'base64' ? (p) => p.toString('base64') : (p) => p.toString('utf8');
+}
+
 /** bytes a record is charged in the buffer: its strings plus a fixed 100 for the JSON around them */
 export function recSize(clientid: string, username: string | null, topic: string, payload: string, from: string): number {
   return 100 + clientid.length + (username === null ? 0 : username.length) + topic.length + payload.length + from.length;
