@@ -98,8 +98,8 @@ export class Db implements Querier {
       password: o.password,
       database: o.database,
       connectionLimit: o.size,
+      // keep every connection open, as ecpool does
       maxIdle: o.size,
-      idleTimeout: 0,
       enableKeepAlive: true,
       waitForConnections: true,
       connectTimeout: Math.min(o.queryTimeout, 10000),
