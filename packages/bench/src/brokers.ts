@@ -152,7 +152,8 @@ function spawnWithFdLimit(cmd: string, args: string[], logFile: string, env: Nod
   }
 }
 
-function tail(file: string, lines = 5): string {
+/** Last lines of a log file, joined with " | " (empty if unreadable). */
+export function logTail(file: string, lines = 5): string {
   try {
     return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ');
   } catch {
@@ -212,7 +213,7 @@ async function launch(
   const err = await waitReady(HOST, port, child, opts.readyTimeoutMs);
   if (err) {
     await b.stop();
-    const t = tail(logFile);
+    const t = logTail(logFile);
     throw new BrokerUnavailable(name, `${err}${t ? ` (log: ${t})` : ''}`);
   }
   return b;

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, describe, list, parseArgs, shellQuote, type OptSpec, type Opts } from './args.js';
-import { BROKERS, BrokerUnavailable, isBroker, killAllSync, startBroker, type BrokerName, type RunningBroker } from './brokers.js';
+import { BROKERS, BrokerUnavailable, isBroker, killAllSync, logTail, startBroker, type BrokerName, type RunningBroker } from './brokers.js';
 import { LoadWorker, liveWorkers, split, sum } from './loadgen.js';
 import type { QoS } from './mqtt.js';
 import { machineInfo, selfFdLimits } from './proc.js';
@@ -223,7 +223,8 @@ async function tool(role: Role, o: Opts): Promise<void> {
       (role === 'pub' ? `, topic ${String(o.topic)}, QoS ${qos}, ${String(o.size)} B, ${interval > 0 ? `${interval} ms interval (${Math.round(totalRate)} msg/s total)` : 'flood'}` : '') +
       (role === 'sub' ? `, filter ${String(o.topic)}, QoS ${qos}` : ''),
   );
-  let goSent = false;
+  // Publishers start as soon as their worker's connections are up.
+  if (role === 'pub') for (const w of workers) void w.ready(600_000).then(() => w.send({ cmd: 'go' }));
   let stop = false;
   interruptHandlers.push(() => {
     stop = true;
@@ -233,8 +234,10 @@ async function tool(role: Role, o: Opts): Promise<void> {
   let prev = { t: t0, conn: 0, sent: 0, recv: 0 };
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   while (!stop && (durationMs <= 0 || Date.now() - t0 < durationMs)) {
-    await sleep(1000);
+    const until = Math.min(prev.t + 1000, durationMs > 0 ? t0 + durationMs : Infinity);
+    while (!stop && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
     const now = Date.now();
+    if (now - prev.t < 100) break; // stopped right after a report
     const cur = { t: now, conn: sum(workers, S.CONNECTED), sent: sum(workers, S.SENT), recv: sum(workers, S.RECEIVED) };
     const dt = (cur.t - prev.t) / 1000;
     const failed = sum(workers, S.FAILED);
@@ -245,11 +248,6 @@ async function tool(role: Role, o: Opts): Promise<void> {
     if (role === 'pub') log(`${el} sent ${fmt((cur.sent - prev.sent) / dt)} msg/s, total ${fmt(cur.sent)}, conns ${fmt(cur.conn)}${health}`);
     if (role === 'sub') log(`${el} recv ${fmt((cur.recv - prev.recv) / dt)} msg/s, total ${fmt(cur.recv)}, conns ${fmt(cur.conn)}${health}`);
     prev = cur;
-    // Publishers start as soon as their connections are up.
-    if (role === 'pub' && !goSent && cur.conn + failed >= count) {
-      goSent = true;
-      for (const w of workers) w.send({ cmd: 'go' });
-    }
     for (const w of workers) if (w.error) throw new Error(w.error);
   }
   for (const w of workers) w.send({ cmd: 'stop' });
@@ -312,9 +310,9 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
 
   keepTmp = o['keep-logs'] === true;
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-'));
-  const command =
-    `node ${path.relative(process.cwd(), __filename) || __filename} ${argv.map(shellQuote).join(' ')}`.trim() +
-    (process.env.npm_lifecycle_event === 'bench' ? '   (run as `pnpm bench`)' : '');
+  const args = argv.slice(1).map(shellQuote).join(' ');
+  const command = `node ${path.relative(process.cwd(), __filename) || __filename} ${argv.map(shellQuote).join(' ')}`.trim();
+  const via = process.env.npm_lifecycle_event === 'bench' ? `pnpm bench${args ? ` ${args}` : ''}` : undefined;
   log(`compare: ${rounds} round(s) × [${scenarios.join(', ')}] × [${brokers.join(', ')}]; temp dir ${tmpDir}`);
 
   const info = new Map<BrokerName, BrokerInfo>();
@@ -364,10 +362,11 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
           const rec: RunRecord = { round, broker: name, scenario };
           try {
             rec.result = await runScenario(scenario, { host: b.host, port: b.port, pid: b.pid }, p);
-            if (!b.alive()) rec.result.notes.push('broker process died during or right after the run');
+            if (!b.alive()) rec.result.notes.push(`broker process died during or right after the run; log: ${logTail(b.logFile, 3)}`);
+            else if (rec.result.notes.some((n) => n.includes('closed'))) rec.result.notes.push(`broker log: ${logTail(b.logFile, 3)}`);
           } catch (e) {
             rec.error = (e as Error).message;
-            if (!b.alive()) rec.error += ' (broker process died)';
+            if (!b.alive()) rec.error += ` (broker process died; log: ${logTail(b.logFile, 3)})`;
           }
           records.push(rec);
           log(`[round ${round}/${rounds}] ${scenario.padEnd(8)} ${name.padEnd(10)} ${summaryLine(rec)}`);
@@ -384,6 +383,7 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
     {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       command,
+      via,
       machine: m,
       brokers: brokerInfos,
       rounds,

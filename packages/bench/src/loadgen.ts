@@ -33,6 +33,8 @@ export class LoadWorker {
   private readonly worker: Worker;
   private readonly waiters = new Map<string, (m: WorkerMessage) => void>();
   private fatal: string | null = null;
+  /** Diagnostics sent by the worker (e.g. why a connection was dropped). */
+  readonly notes: string[] = [];
   private exited = false;
   private readonly exitPromise: Promise<void>;
 
@@ -66,6 +68,7 @@ export class LoadWorker {
     live.add(this);
     this.worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'fatal') this.fatal = m.error;
+      if (m.type === 'note') this.notes.push(m.text);
       const w = this.waiters.get(m.type);
       if (w) {
         this.waiters.delete(m.type);

@@ -101,4 +101,5 @@ export type WorkerMessage =
   | { type: 'ready'; connected: number; failed: number; error?: string }
   | { type: 'samples'; samples: Float64Array }
   | { type: 'closed' }
+  | { type: 'note'; text: string }
   | { type: 'fatal'; error: string };

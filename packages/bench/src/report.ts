@@ -25,6 +25,8 @@ export interface BrokerInfo {
 export interface ReportMeta {
   date: string;
   command: string;
+  /** The package script it was started through, if any (e.g. `pnpm bench`). */
+  via?: string;
   machine: MachineInfo;
   brokers: BrokerInfo[];
   rounds: number;
@@ -201,7 +203,8 @@ export function renderResults(meta: ReportMeta, records: readonly RunRecord[]): 
   lines.push('## Results');
   lines.push('');
   lines.push(`- Date: ${meta.date}`);
-  lines.push(`- Command: \`${meta.command}\``);
+  const via = meta.via ? ` (run as \`${meta.via}\`)` : '';
+  lines.push(`- Command: \`${meta.command}\`${via}`);
   lines.push(`- Machine: ${m.nproc} CPU(s), ${m.cpuModel}, ${m.memGiB} GiB RAM, ${m.kernel}, Node.js ${m.node}`);
   lines.push(`- Brokers: ${meta.brokers.map((b) => `${b.name} ${b.version}${b.skipped ? ' (skipped)' : ''}`).join(', ')}`);
   lines.push(
@@ -251,5 +254,143 @@ Everything between the \`bench:results\` markers is generated; the rest is kept.
 
 export const METHODOLOGY = `## Methodology
 
-See the "Methodology" section of docs/benchmarks.md in the repository.
+### Load generator
+
+- Own minimal MQTT 3.1.1 codec (\`packages/bench/src/mqtt.ts\`) on raw \`net\`
+  sockets; no MQTT client library.
+- Connections live in \`worker_threads\`: publishers in one worker,
+  subscribers in another (\`conn\`: two workers of 5,000). The main thread
+  only coordinates, reads the workers' counters from shared memory and
+  measures CPU.
+- All sockets of a worker read into one shared 64 KiB buffer (\`onread\`);
+  frames are scanned in place and a PUBLISH is counted without allocating.
+  Only a frame split across two reads is copied.
+- Publishers write pre-encoded batches (up to 64 PUBLISH frames per write,
+  one write per socket per event-loop turn); QoS 1 batches get their packet
+  ids patched in place.
+- Flow control, so that brokers are saturated but no queue grows without
+  bound: (1) TCP back-pressure: a socket whose \`write()\` returns false waits
+  for \`drain\`; (2) QoS 1: at most 100 PUBLISHes awaiting PUBACK per
+  publisher; (3) an end-to-end window: publishers never have more than W
+  messages published but not yet delivered (fan-in 100,000 messages, fan-out
+  200,000 deliveries = 2,000 publishes, qos1 10,000). The windows are far
+  larger than what any of the brokers needs to stay busy, but they keep a
+  broker that queues (or drops) from being fed faster than it delivers. If
+  nothing is delivered for 1 s while the window is full, the window is reset
+  and the run is flagged ("messages were lost").
+- Read coalescing in the throughput scenarios: after a read that did not fill
+  the buffer, a socket stops reading until the next tick of a 1 ms timer
+  (5 ms for the 100 fan-out subscribers). A broker that writes every message
+  separately would otherwise make the generator pay one read per message, and
+  on a 2-core machine that CPU is taken from the broker. It delays deliveries
+  by at most one tick, which the windows absorb. The latency scenario does not
+  coalesce.
+- The number reported is messages **delivered** to the subscribers during the
+  measuring window divided by its length, not messages sent.
+
+### Scenarios
+
+| Scenario | Clients | What is measured |
+|----------|---------|------------------|
+| \`conn\` | 10,000 connections, keepalive 0, clean session, 100 connection attempts in flight | connect rate = established / (last CONNACK − first attempt); broker RSS growth per connection = (VmRSS 1 s after the last CONNACK − VmRSS before) / connections, in KiB |
+| \`fan-in\` | 100 publishers, QoS 0, 64 B payload to \`bench/<i>\`; 1 subscriber on \`bench/#\` | delivered msg/s |
+| \`fan-out\` | 1 publisher, QoS 0, 64 B to \`bench/fanout\`; 100 subscribers of it | delivered msg/s, summed over the subscribers |
+| \`qos1\` | 10 pairs: publisher i publishes QoS 1, 64 B to \`bench/q/<i>\`, subscriber i is subscribed to it with QoS 1 and PUBACKs every message | delivered msg/s |
+| \`latency\` | 1 publisher → 1 subscriber at 2,000 msg/s, 64 B; QoS 0, then QoS 1 (publish and subscription) | p50 / p90 / p99 of the one-way delay in µs |
+
+- \`qos1\` uses 1:1 pairs so that every broker does exactly the same protocol
+  work per message (one inbound PUBLISH + PUBACK, one outbound PUBLISH +
+  PUBACK), with no fan-out amplification and no shared subscriptions; the
+  publisher window of 100 is the same for everyone. Subscribers acknowledge
+  all messages of one read with one write.
+- \`latency\`: the first 8 bytes of the payload carry the send time from
+  \`process.hrtime\` (a monotonic clock shared by all threads of the bench
+  process; publisher and subscriber are two worker threads of it), taken when
+  the message is written. Every message delivered in the window is recorded;
+  percentiles are nearest-rank. The publisher is paced by a 1 ms timer (about
+  2 messages per tick).
+- \`conn\` runs first in every round, on freshly started, idle brokers, so that
+  its RSS figure is not blurred by what the throughput scenarios left in the
+  heap. All connections are closed with RST, so 10,000 sockets per run do not
+  pile up in TIME_WAIT.
+
+### Windows, rounds, broker lifecycle
+
+- Every scenario: 1 s warm-up (not counted), then a 4 s measuring window
+  (\`--warmup\`, \`--duration\`; for \`latency\` per QoS level).
+- After a scenario: publishers stop, the bench waits (at most 3 s) until the
+  subscribers have received what was published, closes all connections and
+  waits (at most 5 s) until the broker is idle again.
+- \`compare\` starts every broker fresh at the beginning of each round (all of
+  them side by side on their own free loopback ports in 20000–29999; an idle
+  broker uses no CPU) and kills them by pid at the end of the round, also on
+  errors and Ctrl-C. Inside a round, each scenario runs on each broker in
+  turn (nemq, mosquitto, aedes, then the next scenario). Default 3 rounds; the
+  table shows the median and min–max over the rounds.
+
+### CPU accounting
+
+- Broker CPU %: utime + stime from \`/proc/<pid>/stat\` of the broker process
+  and its descendants over the measuring window, in % of one core.
+- Load-gen CPU %: \`process.cpuUsage()\` of the bench process (getrusage of the
+  whole process: all worker threads included) over the window; in
+  parentheses the busiest single thread, from \`/proc/self/task/*/stat\`. A
+  busiest thread near 100 % would mean the generator is the limit.
+- Other CPU %: busy time of the whole machine from \`/proc/stat\` minus the
+  two above, i.e. anything else that ran at the same time.
+- On loopback the kernel's TCP work is mostly charged to the writing process:
+  broker CPU includes pushing deliveries into the subscribers' sockets,
+  load-gen CPU includes pushing the publishers' data into the broker's.
+
+### Broker configuration
+
+- **Mosquitto** (Debian's \`/usr/sbin/mosquitto\`; installed with
+  \`apt-get install -y --no-install-recommends mosquitto\` when missing and
+  running as root), generated config:
+
+  \`\`\`
+  listener <port> 127.0.0.1
+  allow_anonymous true
+  persistence false
+  user root                       # only when running as root
+  max_queued_messages 1000000
+  max_inflight_messages 65535
+  set_tcp_nodelay true
+  log_dest stderr                 # redirected to a file in the temp dir
+  log_type error
+  log_type warning
+  \`\`\`
+
+  The queue and in-flight limits are raised so that mosquitto neither drops
+  QoS 0 messages for a busy subscriber nor throttles QoS 1 deliveries before
+  the bench's own windows do (Aedes has no such limits).
+- **Aedes** 1.x: \`packages/bench/brokers/aedes-server.js\`,
+  \`Aedes.createBroker()\` with its defaults (in-memory persistence and
+  mqemitter) behind \`net.createServer({ noDelay: true }, aedes.handle)\`,
+  started as a child process.
+- **nemq**: \`node bin/emqx foreground\` with \`EMQX_LISTENER__TCP__EXTERNAL\`,
+  \`…__TCP__INTERNAL\`, \`…__SSL__EXTERNAL\`, \`…__WS__EXTERNAL\`,
+  \`…__WSS__EXTERNAL\`, \`EMQX_MANAGEMENT__LISTENER__HTTP\`,
+  \`EMQX_DASHBOARD__LISTENER__HTTP\` on free loopback ports,
+  \`EMQX_NODE__DATA_DIR=<temp dir>\`, \`EMQX_LOG__LEVEL=error\`,
+  \`EMQX_ALLOW_ANONYMOUS=true\`, \`EMQX_LISTENER__TCP__EXTERNAL__NODELAY=true\`,
+  \`EMQX_ZONE__EXTERNAL__MAX_MQUEUE_LEN=1000000\` and
+  \`EMQX_ZONE__EXTERNAL__MAX_INFLIGHT=65535\` (the same room as mosquitto).
+  It is skipped, with a note in the table, when \`bin/emqx\` or
+  \`packages/kernel/dist/main.js\` is missing or it does not answer an MQTT
+  CONNECT within 10 s.
+- Readiness of every broker = an MQTT CONNECT answered by a CONNACK.
+- File descriptors: brokers are started through \`/bin/sh -c 'ulimit -n 65536
+  || ulimit -n <hard limit>; exec …'\`; when the bench's own soft limit is
+  below \`--conn-count\` + 1000 it re-runs itself the same way. If that is not
+  enough, \`conn\` opens fewer connections and says so.
+
+### Caveats
+
+- One machine: the broker, the load generator and anything else running share
+  its cores (2 here). All three brokers currently handle MQTT on one thread, so each
+  can use one core while the generator uses the rest; check the CPU columns.
+- Loopback only, so no network latency or bandwidth limits.
+- Numbers from different machines, or from runs with a large "Other CPU %",
+  are not comparable.
 `;

@@ -49,12 +49,12 @@ export const DEFAULT_PARAMS: ScenarioParams = {
   payloadSize: 64,
   batch: 64,
   fanInPublishers: 100,
-  fanInWindow: 100_000,
+  fanInWindow: 5_000,
   fanOutSubscribers: 100,
   fanOutWindow: 200_000,
   qos1Pairs: 10,
   qos1Inflight: 100,
-  qos1Window: 10_000,
+  qos1Window: 2_000,
   latencyRate: 2_000,
   connCount: 10_000,
   connConcurrency: 100,
@@ -174,7 +174,10 @@ function problems(workers: readonly LoadWorker[], notes: string[]): void {
   if (dropped) notes.push(`${dropped} connection(s) closed by the broker during the run`);
   if (resyncs) notes.push(`end-to-end window reset ${resyncs} time(s): messages were lost`);
   if (errors && !dropped) notes.push(`${errors} socket error(s)`);
-  for (const w of workers) if (w.error) notes.push(`worker error: ${w.error.split('\n')[0]}`);
+  for (const w of workers) {
+    notes.push(...w.notes);
+    if (w.error) notes.push(`worker error: ${w.error.split('\n')[0]}`);
+  }
 }
 
 async function started(workers: LoadWorker[], what: string): Promise<void> {

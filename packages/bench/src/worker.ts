@@ -119,6 +119,8 @@ let established = 0;
 let failed = 0;
 let readySent = false;
 let lastError = '';
+let protoError = '';
+let dropNotes = 0;
 let firstConnect = true;
 
 function sendReady(error?: string): void {
@@ -201,7 +203,7 @@ function open(idx: number): void {
         try {
           reader.push(buf as Buffer, 0, n);
         } catch (e) {
-          lastError = `protocol error: ${(e as Error).message}`;
+          lastError = protoError = `protocol error: ${(e as Error).message}`;
           bump(S.ERRORS);
           sock.destroy();
           return false;
@@ -237,13 +239,17 @@ function open(idx: number): void {
     c.blocked = false;
     if (running && cfg.rate === 0) schedulePump();
   });
+  let sockError = '';
   sock.on('error', (e: NodeJS.ErrnoException) => {
     bump(S.ERRORS);
-    lastError = e.code ?? e.message;
+    lastError = sockError = e.code ?? e.message;
   });
   sock.on('close', () => {
     if (c.state === CONNECTING) connFailed(c, lastError || 'closed before CONNACK');
-    else if (c.state === ESTABLISHED && !closing) bump(S.DROPPED);
+    else if (c.state === ESTABLISHED && !closing) {
+      bump(S.DROPPED);
+      if (dropNotes++ < 3) post({ type: 'note', text: `connection ${cfg.clientIdPrefix}${c.idx} closed: ${sockError || 'closed by peer'}${protoError ? ` (${protoError})` : ''}` });
+    }
     c.state = CLOSED;
   });
   conns.push(c);
