@@ -1,5 +1,6 @@
 // The Sender on top of kafkajs: one producer, a partitioner that follows each rule's
 // "strategy", produce-request counting from kafkajs' instrumentation, logs routed to ours.
+import './kafkajs-patch.js'; // first: before kafkajs loads
 import { CompressionTypes, Kafka, logLevel, Partitioners, type LogEntry, type PartitionerArgs, type Producer } from 'kafkajs';
 import type { Settings, Strategy } from './config.js';
 import type { OutMessage, Sender, TopicBatch } from './bridge.js';

@@ -5,6 +5,7 @@ import { Bridge, type Sender, type TopicBatch } from '../src/bridge';
 import { parseRules, parseSettings, type Rule, type Settings } from '../src/config';
 import { encodeValue, Kind, payloadEncoder, Rec, recordKey, recSize } from '../src/records';
 import { schema } from '../src/schema';
+import { groupMessagesPerPartition } from '../src/kafkajs-patch';
 import { readPluginConf } from '../../../packages/kernel/src/plugins/conf';
 
 function settings(lines: string[] = []): Settings {
@@ -265,5 +266,25 @@ describe("the Kafka record value: EMQX's JSON per event", () => {
     const r = new Rec(conn!, Kind.Connected, 'c1', null, '', '', 0, '', 1, 0);
     expect(JSON.parse(encodeValue(r, N)).username).toBeNull();
     expect(recordKey(r)).toBeNull();
+  });
+});
+
+describe('JSON escaping and the kafkajs grouping patch', () => {
+  const [rule] = rules(['bridge.kafka.hook.message.publish.1 = {"filter": "#", "topic": "t"}']) as Rule[];
+
+  test('client ids, usernames, topics and plain payloads with quotes, backslashes, newlines and unicode stay valid JSON', () => {
+    const nasty = 'a"b\\c\nd\u0000é😀';
+    const r = new Rec(rule!, Kind.Publish, nasty, nasty, `t/${nasty}`, nasty, 2, '', 5, 0);
+    expect(JSON.parse(encodeValue(r, `n"${nasty}`))).toEqual({ client_id: nasty, username: nasty, topic: `t/${nasty}`, payload: nasty, qos: 2, node: `n"${nasty}`, ts: 5 });
+  });
+
+  test('the linear grouping gives exactly what kafkajs 2.2 gives (partition -> records in order)', () => {
+    const original = jest.requireActual('kafkajs/src/producer/groupMessagesPerPartition') as typeof groupMessagesPerPartition;
+    const partitionMetadata = [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }];
+    const messages = Array.from({ length: 500 }, (_, i) => ({ value: `v${i}`, p: (i * 7919) % 3 }));
+    const partitioner = ({ message }: { message: unknown }) => (message as { p: number }).p;
+    const a = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner });
+    expect(a).toEqual(original({ topic: 't', partitionMetadata, messages, partitioner }));
+    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner })).toEqual({});
   });
 });
