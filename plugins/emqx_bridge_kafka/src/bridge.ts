@@ -20,9 +20,13 @@ export interface TopicBatch {
   messages: OutMessage[];
 }
 
+/** Kafka refused the records themselves (too large, topic invalid or not authorized): sending them again cannot help. */
+export class RecordsRejected extends Error {}
+
 /** What the bridge needs from a Kafka client (kafkajs in production, a fake in unit tests). */
 export interface Sender {
   connect(): Promise<void>;
+  /** rejects with RecordsRejected when Kafka refuses the records, with any other error when it cannot be reached */
   send(batch: TopicBatch[]): Promise<void>;
   disconnect(): Promise<void>;
   /** produce requests put on the wire so far */
@@ -43,6 +47,7 @@ export interface BridgeStats {
   batches: number;
   requests: number;
   failed_batches: number;
+  rejected: number;
   last_error: string;
 }
 
@@ -71,6 +76,8 @@ export class Bridge {
   private failedBatches = 0;
   private readonly pumpFn = (): void => this.pump();
   private idleWaiters: Array<() => void> = [];
+  private rejected = 0;
+  private lastRejection = '';
   private lingering = false;
   private reportedDown = false;
   /** a batch this big is sent without lingering */
@@ -115,6 +122,7 @@ export class Bridge {
       batches: this.batches,
       requests: this.sender.requests(),
       failed_batches: this.failedBatches,
+      rejected: this.rejected,
       last_error: this.lastError,
     };
   }
@@ -242,6 +250,63 @@ export class Bridge {
   }
 
   private sendOne(batch: Rec[]): void {
+    this.inflight++;
+    const progress = { done: 0 };
+    this.deliver(batch, progress).then(
+      () => {
+        this.inflight--;
+        if (this.status !== 'connected') return;
+        this.failures = 0;
+        if (this.queue.length > 0) this.schedule(0);
+        this.checkIdle();
+      },
+      (err: unknown) => {
+        this.inflight--;
+        this.failedBatches++;
+        const rest = progress.done === 0 ? batch : batch.slice(progress.done);
+        if (this.status === 'stopped') {
+          this.queue.dropped += rest.length;
+          return;
+        }
+        this.queue.unshift(rest);
+        if (this.status === 'connected') {
+          // start over with a fresh connection: kafkajs may hold brokers that are gone
+          this.sender.disconnect().catch(() => undefined);
+          this.down(err);
+        }
+      },
+    );
+  }
+
+  /**
+   * One produce call for `batch`. When Kafka refuses the records themselves (RecordsRejected,
+   * e.g. MESSAGE_TOO_LARGE) the batch is halved until the refused records are alone; those are
+   * dropped and counted, the rest is sent. `progress.done` counts the leading records finished,
+   * so a connection failure part way puts back only the others.
+   */
+  private async deliver(batch: Rec[], progress: { done: number }): Promise<void> {
+    try {
+      await this.sender.send(this.topics(batch));
+      this.sent += batch.length;
+      this.batches++;
+    } catch (err) {
+      if (!(err instanceof RecordsRejected) || this.status === 'stopped') throw err;
+      if (batch.length > 1) {
+        const mid = batch.length >>> 1;
+        await this.deliver(batch.slice(0, mid), progress);
+        await this.deliver(batch.slice(mid), progress);
+        return;
+      }
+      this.rejected++;
+      if (err.message !== this.lastRejection) this.log.warning(`Kafka refused a record for topic ${batch[0]!.rule.topic} (${batch[0]!.rule.key}): ${err.message}; dropped`);
+      this.lastRejection = err.message;
+      this.lastError = err.message;
+    }
+    progress.done += batch.length;
+  }
+
+  /** the records as Kafka messages, grouped by Kafka topic */
+  private topics(batch: Rec[]): TopicBatch[] {
     const byTopic = new Map<string, OutMessage[]>();
     for (const r of batch) {
       const t = r.rule.topic;
@@ -251,33 +316,7 @@ export class Bridge {
     }
     const out: TopicBatch[] = [];
     for (const [topic, messages] of byTopic) out.push({ topic, messages });
-    this.inflight++;
-    this.sender.send(out).then(
-      () => {
-        this.inflight--;
-        if (this.status === 'stopped') return;
-        this.sent += batch.length;
-        this.batches++;
-        if (this.status !== 'connected') return;
-        this.failures = 0;
-        if (this.queue.length > 0) this.schedule(0);
-        this.checkIdle();
-      },
-      (err: unknown) => {
-        this.inflight--;
-        this.failedBatches++;
-        if (this.status === 'stopped') {
-          this.queue.dropped += batch.length;
-          return;
-        }
-        this.queue.unshift(batch);
-        if (this.status === 'connected') {
-          // start over with a fresh connection: kafkajs may hold brokers that are gone
-          this.sender.disconnect().catch(() => undefined);
-          this.down(err);
-        }
-      },
-    );
+    return out;
   }
 
   private checkIdle(): void {

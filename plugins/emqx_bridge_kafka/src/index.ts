@@ -10,7 +10,7 @@ import { Kind, payloadEncoder, Rec, recSize } from './records.js';
 import { schema } from './schema.js';
 
 export { schema } from './schema.js';
-export { Bridge, type BridgeStats, type Sender, type TopicBatch, type OutMessage } from './bridge.js';
+export { Bridge, RecordsRejected, type BridgeStats, type Sender, type TopicBatch, type OutMessage } from './bridge.js';
 export { parseRules, parseSettings, compileFilter, parseDuration, ConfigError, type Rule, type Settings } from './config.js';
 export { Kind, Rec, encodeValue, payloadEncoder, recordKey, recSize } from './records.js';
 export { BoundedQueue } from './queue.js';
@@ -23,7 +23,7 @@ interface Client {
 }
 
 const STAT_ORDER: Array<keyof BridgeStats> = [
-  'status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'last_error',
+  'status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error',
 ];
 
 /** `emqx_ctl kafka stats` text: one `name : value` line per counter */

@@ -3,7 +3,7 @@
 import './kafkajs-patch.js'; // first: before kafkajs loads
 import { CompressionTypes, Kafka, logLevel, Partitioners, type LogEntry, type PartitionerArgs, type Producer } from 'kafkajs';
 import type { Settings, Strategy } from './config.js';
-import type { OutMessage, Sender, TopicBatch } from './bridge.js';
+import { RecordsRejected, type OutMessage, type Sender, type TopicBatch } from './bridge.js';
 
 export interface SenderLog {
   warning(msg: string): void;
@@ -33,6 +33,17 @@ export function createPartitioner(): () => (args: PartitionerArgs) => number {
       return parts[Math.floor(Math.random() * n)]!.partitionId;
     };
   };
+}
+
+/** Kafka error codes that refuse the records themselves: sending them again cannot succeed */
+const REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TOPIC_EXCEPTION', 'TOPIC_AUTHORIZATION_FAILED', 'CORRUPT_MESSAGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+
+/** the refusal behind a kafkajs error (it wraps them in KafkaJSNonRetriableError's cause), if any */
+export function refusal(err: unknown): string | undefined {
+  for (let e = err as { type?: unknown; message?: string; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.type === 'string' && REFUSALS.has(e.type)) return `${e.type}: ${e.message ?? ''}`;
+  }
+  return undefined;
 }
 
 export class KafkajsSender implements Sender {
@@ -71,12 +82,17 @@ export class KafkajsSender implements Sender {
   }
 
   async send(batch: TopicBatch[]): Promise<void> {
-    await this.producer.sendBatch({
-      topicMessages: batch as unknown as Array<{ topic: string; messages: Array<{ key: string | null; value: string }> }>,
-      acks: this.s.acks,
-      timeout: this.s.ackTimeout,
-      compression: this.compression,
-    });
+    try {
+      await this.producer.sendBatch({
+        topicMessages: batch as unknown as Array<{ topic: string; messages: Array<{ key: string | null; value: string }> }>,
+        acks: this.s.acks,
+        timeout: this.s.ackTimeout,
+        compression: this.compression,
+      });
+    } catch (err) {
+      const why = refusal(err);
+      throw why === undefined ? err : new RecordsRejected(why);
+    }
   }
 
   disconnect(): Promise<void> {

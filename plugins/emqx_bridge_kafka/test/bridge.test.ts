@@ -1,7 +1,9 @@
 // The drain loop against a fake Kafka client: batching, sync vs async in-flight limits,
 // Kafka going away (bounded buffer, drops counted, order kept) and coming back, linger,
 // and stop. Also the JSON values EMQX's Kafka bridge writes for each event.
-import { Bridge, type Sender, type TopicBatch } from '../src/bridge';
+import { Bridge, RecordsRejected, type Sender, type TopicBatch } from '../src/bridge';
+import { refusal } from '../src/kafka';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { parseRules, parseSettings, type Rule, type Settings } from '../src/config';
 import { encodeValue, Kind, payloadEncoder, Rec, recordKey, recSize } from '../src/records';
 import { schema } from '../src/schema';
@@ -52,9 +54,14 @@ class FakeKafka implements Sender {
     this.connects++;
     if (!this.up) throw new Error('connect ECONNREFUSED');
   }
+  /** payloads Kafka refuses (as MESSAGE_TOO_LARGE would) */
+  refuse = new Set<string>();
   send(batch: TopicBatch[]): Promise<void> {
     this.calls.push(batch);
     if (!this.up) return Promise.reject(new Error('Connection error: ECONNRESET'));
+    if (batch.some((t) => t.messages.some((m) => this.refuse.has(JSON.parse(m.value).payload as string)))) {
+      return Promise.reject(new RecordsRejected('MESSAGE_TOO_LARGE: The request included a message larger than the max message size the server will accept'));
+    }
     this.inflight++;
     this.maxInflight = Math.max(this.maxInflight, this.inflight);
     const done = (): void => {
@@ -225,6 +232,34 @@ test('stop while Kafka is away gives up after the flush time and counts the rest
   const connects = k.connects;
   await sleep(60);
   expect(k.connects).toBe(connects);
+});
+
+test('records Kafka refuses (MESSAGE_TOO_LARGE) are isolated by halving the batch and dropped; the rest goes through in order', async () => {
+  const { b, k } = bridge(settings());
+  await until(() => b.stats().status === 'connected');
+  k.refuse = new Set(['p13', 'p14', 'p77']);
+  for (let i = 0; i < 100; i++) b.enqueue(pub(i));
+  await until(() => b.stats().buffered === 0 && b.stats().inflight === 0);
+  expect(k.delivered).toEqual(Array.from({ length: 100 }, (_, i) => `p${i}`).filter((p) => !k.refuse.has(p)));
+  expect(b.stats()).toMatchObject({ status: 'connected', sent: 97, rejected: 3, dropped: 0, failed_batches: 0 });
+  expect(b.stats().last_error).toMatch(/MESSAGE_TOO_LARGE/);
+  expect(k.disconnects).toBe(0);
+  await b.stop(0);
+});
+
+test("refusal() finds Kafka's record-level refusals inside kafkajs' wrapped errors, and nothing else", () => {
+  const tooLarge = new KafkaJSProtocolError({ message: 'The request included a message larger than the max message size the server will accept', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false } as unknown as string);
+  expect(refusal(tooLarge)).toMatch(/^MESSAGE_TOO_LARGE: /);
+  // what kafkajs' retrier rejects with when it bails out (runtime signature: (error, { cause }))
+  const wrap = (e: Error): Error => new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(e, { cause: e });
+  expect(refusal(wrap(tooLarge))).toMatch(/^MESSAGE_TOO_LARGE/);
+  const auth = new KafkaJSProtocolError({ message: 'Not authorized to access topics', type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false } as unknown as string);
+  expect(refusal(wrap(auth))).toMatch(/^TOPIC_AUTHORIZATION_FAILED/);
+  const conn = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+  expect(refusal(conn)).toBeUndefined();
+  expect(refusal(new KafkaJSNumberOfRetriesExceeded(conn, { retryCount: 1, retryTime: 100 } as never))).toBeUndefined();
+  const leader = new KafkaJSProtocolError({ message: 'There is no leader for this topic-partition', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true } as unknown as string);
+  expect(refusal(leader)).toBeUndefined();
 });
 
 describe("the Kafka record value: EMQX's JSON per event", () => {
