@@ -180,6 +180,19 @@ test(`an MQTT PUBLISH arrives in Kafka as EMQX's message_publish JSON, payload b
   expect(rec!.key).toBe('pub-json');
 }, 30_000);
 
+test(`emqx_ctl kafka: usage without a sub-command, the rules, and stats with the buffer bound ${MOCK}`, async () => {
+  expect(await ctl('kafka')).toBe(
+    'kafka stats # Show the Kafka bridge status, buffer and counters\n' +
+    'kafka rules # Show the bridge rules: hook, MQTT filter, Kafka topic\n');
+  const rules = await ctl('kafka', 'rules');
+  expect(rules).toContain('bridge.kafka.hook.message.publish.1: hook=message.publish, filter=sensor/#, topic=message_publish, key=${clientid}, strategy=first_key_dispatch\n');
+  expect(rules).toContain('bridge.kafka.hook.client.connected.1: hook=client.connected, filter=-, topic=client_connected, key=-, strategy=random\n');
+  expect(rules.trim().split('\n')).toHaveLength(8);
+  const st = await stats();
+  expect(Object.keys(st)).toEqual(['status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error']);
+  expect(st).toMatchObject({ status: 'connected', max_buffer_bytes: String(64 * 1024 * 1024), dropped: '0', rejected: '0' });
+});
+
 test(`first_key_dispatch with key \${clientid}: one client's records stay on one partition ${MOCK}`, async () => {
   const c = await client({ clientId: 'pub-keyed', protocolVersion: 5 });
   for (let i = 0; i < 20; i++) c.publish(`sensor/k/${i}`, `v${i}`, { qos: 0 });
@@ -304,3 +317,14 @@ test(`unload at run time stops the producer: taps, ctl command and Kafka connect
   await sleep(500);
   expect(reader.of('message_publish', (j) => j.client_id === 'after-unload')).toHaveLength(0);
 }, 60_000);
+
+test(`a bad rule fails the load with EMQX's error line and leaves nothing behind ${MOCK}`, async () => {
+  writeFileSync(join(dir, 'emqx_bridge_kafka.conf'), conf(['bridge.kafka.hook.message.publish.9 = {"filter": "a/#/b", "topic": "t"}']));
+  const r = await node.ctl.run(['plugins', 'load', 'emqx_bridge_kafka']);
+  expect(r.code).toBe(1);
+  expect(r.output.split('\n')[0]).toBe('Load plugin emqx_bridge_kafka error: start_failed.');
+  expect(r.output).toContain('bridge.kafka.hook.message.publish.9: "filter" must be an MQTT topic filter');
+  expect(node.plugins!.isLoaded('emqx_bridge_kafka')).toBe(false);
+  expect(node.registry.tapCount('emqx_bridge_kafka')).toBe(0);
+  expect((await node.ctl.run(['kafka', 'stats'])).code).toBe(1);
+}, 30_000);
