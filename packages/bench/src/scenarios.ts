@@ -274,6 +274,11 @@ async function throughput(t: Target, p: ScenarioParams, spec: ThroughputSpec): P
     const cpu = cpuW.stop();
     for (const w of pubs) w.send({ cmd: 'stop' });
     await drain(subs, pubs, spec.fanout);
+    // Whole-run accounting: every publish must arrive `fanout` times.
+    const expected = sum(pubs, S.SENT) * spec.fanout;
+    const got = sum(subs, S.RECEIVED);
+    if (got > expected) notes.push(`${got - expected} more deliveries than published × subscribers (duplicates?)`);
+    else if (got < expected) notes.push(`${expected - got} of ${expected} deliveries missing after the run (dropped?)`);
     problems([...subs, ...pubs], notes);
     const delivered = (r1 - r0) / cpu.wallS;
     return {
