@@ -14,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as tls from 'node:tls';
-import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import * as net from 'node:net';
+import mqtt, { MqttClient, type IClientOptions, type IClientPublishOptions, type IPublishPacket } from 'mqtt';
 import type { Logger, PluginMessage, PublishOptions } from '@nemq/sdk';
 import { prependTopic, type BridgeConfig } from './config.js';
 import { openQueue, type BridgeQueue, type QueuedMsg } from './queue.js';
@@ -124,7 +125,14 @@ export class Bridge {
     this.attempt = new Promise<boolean>((resolve) => {
       let client: MqttClient;
       try {
-        client = mqtt.connect(this.clientOptions());
+        const opts = this.clientOptions();
+        if (this.cfg.ssl) {
+          // our own TLS stream: SNI and peer checks exactly as configured
+          const tlsOpts = this.tlsOptions();
+          client = new MqttClient(() => tls.connect(tlsOpts), opts);
+        } else {
+          client = mqtt.connect(opts);
+        }
       } catch (err) {
         this.env.logger.error(`bridge ${this.name}: cannot connect to ${this.cfg.address}: ${(err as Error).message}`);
         resolve(false);
@@ -150,6 +158,17 @@ export class Bridge {
         else this.onClose(gen, client);
       });
       client.on('message', (topic, payload, packet) => this.onRemote(topic, payload, packet));
+      if (this.cfg.bridgeMode && this.cfg.protoVer !== 5) {
+        // bridge_mode: mqtt-packet sets the 0x80 bit of the protocol level when the CONNECT
+        // packet says bridgeMode; mqtt.js does not pass the option on, but shows us the packet
+        // just before writing it
+        const mark = (p: { cmd: string }): void => {
+          if (p.cmd !== 'connect') return;
+          (p as { bridgeMode?: boolean }).bridgeMode = true;
+          client.off('packetsend', mark);
+        };
+        client.on('packetsend', mark);
+      }
       client.once('connect', (connack) => {
         const done = (): void => {
           if (settled) return;
@@ -172,6 +191,7 @@ export class Bridge {
         for (const s of this.subscriptions) subs[s.topic] = { qos: s.qos };
         client.subscribe(subs, (err) => (err ? fail(`subscribe: ${err.message}`) : done()));
       });
+      client.connect();
     }).then((ok) => {
       this.attempt = undefined;
       this.cancelAttempt = undefined;
@@ -187,12 +207,13 @@ export class Bridge {
       host: c.host,
       port: c.port,
       protocol: c.ssl ? 'mqtts' : 'mqtt',
-      // bridge_mode: the 0x80 bit on the protocol level (mqtt-packet writes 131/132 as is)
-      protocolVersion: (c.bridgeMode && c.protoVer !== 5 ? 0x80 | c.protoVer : c.protoVer) as IClientOptions['protocolVersion'],
+      protocolVersion: c.protoVer,
       protocolId: c.protoVer === 3 ? 'MQIsdp' : 'MQTT',
       clean: c.cleanStart,
       keepalive: c.keepalive,
       reconnectPeriod: 0,
+      // listeners first (packetsend for bridge_mode), then connect()
+      manualConnect: true,
       connectTimeout: CONNECT_TIMEOUT,
       queueQoSZero: false,
       resubscribe: false,
@@ -201,18 +222,20 @@ export class Bridge {
     if (c.username !== undefined) o.username = c.username;
     if (c.password !== undefined) o.password = c.password;
     if (c.bridgeMode && c.protoVer === 5) this.env.logger.warning(`bridge ${this.name}: bridge_mode has no MQTT 5 form, connecting without it`);
-    if (c.ssl) Object.assign(o, this.tlsOptions());
     return o;
   }
 
   private tlsOptions(): tls.ConnectionOptions {
     const t = this.cfg.tls;
-    const o: tls.ConnectionOptions = { rejectUnauthorized: t.verify === true };
+    // verify unset = verify_none (Erlang's default)
+    const o: tls.ConnectionOptions = { host: this.cfg.host, port: this.cfg.port, rejectUnauthorized: t.verify === true };
     if (t.cacertfile) o.ca = readFileSync(resolvePath(t.cacertfile));
     if (t.certfile) o.cert = readFileSync(resolvePath(t.certfile));
     if (t.keyfile) o.key = readFileSync(resolvePath(t.keyfile));
+    // SNI: the host name unless set, none for an IP address or `disable`
     if (t.serverNameIndication === 'disable') o.servername = '';
     else if (t.serverNameIndication) o.servername = t.serverNameIndication;
+    else if (net.isIP(this.cfg.host) === 0) o.servername = this.cfg.host;
     const names: Record<string, tls.SecureVersion> = { 'tlsv1.3': 'TLSv1.3', 'tlsv1.2': 'TLSv1.2', 'tlsv1.1': 'TLSv1.1', tlsv1: 'TLSv1' };
     const order: tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
     const vers = t.tlsVersions.map((v) => names[v.trim().toLowerCase()]).filter((v): v is tls.SecureVersion => v !== undefined);
