@@ -134,9 +134,11 @@ function connectionsTo(ports: number[]): number {
   return n;
 }
 
+/** the mock's bootstrap port and its brokers' own ports (new ones after a restart: read from the env file it rewrites) */
 function kafkaPorts(): number[] {
   const ports = [Number(kafka.env.KAFKA_PORT)];
-  for (const b of (kafka.env.KAFKA_MOCK_BROKERS ?? '').split(',')) {
+  const now = /^KAFKA_MOCK_BROKERS=(.*)$/m.exec(readFileSync(join(kafka.dir, 'kafka.env'), 'utf8'))?.[1] ?? '';
+  for (const b of now.split(',')) {
     const p = Number(b.split(':').pop());
     if (p > 0) ports.push(p);
   }
