@@ -281,6 +281,11 @@ export class DiskQueue implements BridgeQueue {
         continue;
       }
       const size = (await fs.promises.stat(join(o.dir, segName(seq)))).size;
+      // an empty segment (a run that queued nothing) holds nothing to read back
+      if (size === 0) {
+        await fs.promises.rm(join(o.dir, segName(seq)), { force: true });
+        continue;
+      }
       q.segs.push({ seq, durable: size, alloc: size, open: false });
     }
     // the commit may name a segment already deleted: start at the next one

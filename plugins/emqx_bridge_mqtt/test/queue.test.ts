@@ -77,7 +77,7 @@ describe('DiskQueue (queue.replayq_dir)', () => {
       [0, false, 't', [], 3],
     ]);
     expect(msgs[1]!.end).toBe(100 + rec.length);
-    rec[12] ^= 1;
+    rec[12] = rec[12]! ^ 1;
     expect(decodeRecords(rec, 3, 0)).toMatchObject({ msgs: [], used: 0, damaged: true });
   });
 
@@ -214,4 +214,12 @@ describe('DiskQueue (queue.replayq_dir)', () => {
     expect(readFileSync(join(dir, 'COMMIT'), 'utf8')).toBe(`${got[0]!.seq} ${got[0]!.end}\n`);
     expect(existsSync(join(dir, segName(got[0]!.seq)))).toBe(true);
   });
+});
+
+test('restarts that queue nothing leave no empty segment files behind', async () => {
+  for (let i = 0; i < 5; i++) await (await open()).close();
+  expect(readdirSync(dir).filter((f) => f.endsWith('.seg')).length).toBe(1);
+  const q = await open();
+  fill(q, 3);
+  expect(names(await take(q, 3))).toEqual(range(0, 3));
 });
