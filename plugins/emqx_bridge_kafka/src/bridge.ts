@@ -31,6 +31,8 @@ export interface Sender {
   disconnect(): Promise<void>;
   /** produce requests put on the wire so far */
   requests(): number;
+  /** bytes written to Kafka connections but not yet taken by the kernel */
+  unsent(): number;
 }
 
 export type Status = 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -41,6 +43,7 @@ export interface BridgeStats {
   buffered_bytes: number;
   max_buffer_bytes: number;
   inflight: number;
+  unsent_bytes: number;
   enqueued: number;
   sent: number;
   dropped: number;
@@ -116,6 +119,7 @@ export class Bridge {
       buffered_bytes: this.queue.bytes,
       max_buffer_bytes: this.queue.maxBytes,
       inflight: this.inflight,
+      unsent_bytes: this.sender.unsent(),
       enqueued: this.enqueued,
       sent: this.sent,
       dropped: this.queue.dropped,

@@ -23,7 +23,7 @@ interface Client {
 }
 
 const STAT_ORDER: Array<keyof BridgeStats> = [
-  'status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error',
+  'status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'unsent_bytes', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error',
 ];
 
 /** `emqx_ctl kafka stats` text: one `name : value` line per counter */

@@ -1,7 +1,8 @@
 // The Sender on top of kafkajs: one producer, a partitioner that follows each rule's
 // "strategy", produce-request counting from kafkajs' instrumentation, logs routed to ours.
 import './kafkajs-patch.js'; // first: before kafkajs loads
-import { CompressionTypes, Kafka, logLevel, Partitioners, type LogEntry, type PartitionerArgs, type Producer } from 'kafkajs';
+import * as net from 'node:net';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type ISocketFactoryArgs, type LogEntry, type PartitionerArgs, type Producer } from 'kafkajs';
 import type { Settings, Strategy } from './config.js';
 import { RecordsRejected, type OutMessage, type Sender, type TopicBatch } from './bridge.js';
 
@@ -51,6 +52,10 @@ export class KafkajsSender implements Sender {
   private produceRequests = 0;
   private pendingDisconnect: Promise<void> | undefined;
   private readonly compression: CompressionTypes;
+  /** the producer's sockets: kafkajs does not wait for a socket to drain (with acks = 0 a send ends at write) */
+  private readonly sockets = new Set<net.Socket>();
+  /** unsent bytes a socket may hold before the next produce call waits for it to drain */
+  private readonly wireLimit: number;
 
   constructor(private readonly s: Settings, clientId: string, log: SenderLog) {
     const kafka = new Kafka({
@@ -61,6 +66,13 @@ export class KafkajsSender implements Sender {
       connectionTimeout: Math.min(s.syncTimeout, 3000),
       requestTimeout: s.syncTimeout,
       logLevel: logLevel.WARN,
+      socketFactory: ({ host, port, onConnect }: ISocketFactoryArgs) => {
+        const socket = net.connect({ host, port }, onConnect);
+        socket.setKeepAlive(true, 60_000);
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+        return socket;
+      },
       // kafkajs' own complaints go to debug: the bridge logs Kafka going away and coming back once each
       logCreator: () => (e: LogEntry) => log.debug(`kafkajs: ${e.log.message}${e.log.error ? `: ${String(e.log.error)}` : ''}`),
     });
@@ -74,6 +86,7 @@ export class KafkajsSender implements Sender {
     });
     if (s.compression === 'snappy') log.warning('bridge.kafka.producer.compression = snappy needs a codec kafkajs does not ship; sending uncompressed');
     this.compression = s.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.wireLimit = Math.max(s.maxBatchBytes, 1 << 20);
   }
 
   async connect(): Promise<void> {
@@ -92,6 +105,42 @@ export class KafkajsSender implements Sender {
     } catch (err) {
       const why = refusal(err);
       throw why === undefined ? err : new RecordsRejected(why);
+    }
+    await this.drained();
+  }
+
+  /** bytes written to the Kafka sockets that the kernel has not taken yet */
+  unsent(): number {
+    let n = 0;
+    for (const so of this.sockets) n += so.writableLength;
+    return n;
+  }
+
+  /**
+   * Backpressure: when Kafka stops reading, its socket's unsent bytes grow in Node's memory
+   * (kafkajs ends an acks = 0 send at write). Wait for such a socket to drain, at most
+   * produce.sync_timeout, else fail the call like a request timeout.
+   */
+  private async drained(): Promise<void> {
+    const deadline = Date.now() + this.s.syncTimeout;
+    for (;;) {
+      let full: net.Socket | undefined;
+      for (const so of this.sockets) if (so.writableLength > this.wireLimit && !so.destroyed) full = so;
+      if (!full) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`Kafka is not reading: ${full.writableLength} bytes unsent after ${this.s.syncTimeout} ms`);
+      const so = full;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          so.off('drain', done);
+          so.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        so.once('drain', done);
+        so.once('close', done);
+      });
     }
   }
 

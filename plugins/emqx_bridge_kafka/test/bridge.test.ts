@@ -87,6 +87,9 @@ class FakeKafka implements Sender {
   requests(): number {
     return this.calls.length;
   }
+  unsent(): number {
+    return 0;
+  }
 }
 
 function bridge(s: Settings, k = new FakeKafka()): { b: Bridge; k: FakeKafka } {

@@ -191,7 +191,7 @@ test(`emqx_ctl kafka: usage without a sub-command, the rules, and stats with the
   expect(rules).toContain('bridge.kafka.hook.client.connected.1: hook=client.connected, filter=-, topic=client_connected, key=-, strategy=random\n');
   expect(rules.trim().split('\n')).toHaveLength(8);
   const st = await stats();
-  expect(Object.keys(st)).toEqual(['status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error']);
+  expect(Object.keys(st)).toEqual(['status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'unsent_bytes', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error']);
   expect(st).toMatchObject({ status: 'connected', max_buffer_bytes: String(64 * 1024 * 1024), dropped: '0', rejected: '0' });
 });
 
@@ -265,6 +265,54 @@ test(`batching: 3000 QoS 0 publishes reach Kafka in far fewer produce requests $
   const payloads = new Set(reader.of('message_publish', (j) => j.client_id === 'pub-batch').map((g) => Buffer.from(g.json.payload as string, 'base64').toString()));
   expect(payloads.size).toBe(3000);
 }, 60_000);
+
+test(`Kafka stalls (its process stopped with SIGSTOP, connections open) with required_acks = none: unsent socket bytes and the buffer stay bounded, drops are counted, MQTT keeps working, delivery resumes on SIGCONT ${MOCK}`, async () => {
+  writeFileSync(join(dir, 'emqx_bridge_kafka.conf'), conf(['bridge.kafka.producer.required_acks = none', 'bridge.kafka.producer.replayq_max_total_bytes = 256KB', 'bridge.kafka.produce.sync_timeout = 1s']));
+  expect(await ctl('plugins', 'reload', 'emqx_bridge_kafka')).toBe('Plugin emqx_bridge_kafka reloaded successfully.\n');
+  await waitFor(async () => (await stats()).status === 'connected', 10000, 'the bridge to connect');
+  const pids = kafka.pids();
+  expect(pids.length).toBeGreaterThan(0);
+  const pub = await client({ clientId: 'stall-pub', protocolVersion: 4 });
+  const payload = Buffer.alloc(2048, 0x62);
+  // warm up: the producer knows the topic's leader and holds a connection to it
+  const sent0 = await stat('sent');
+  await pub.publishAsync('sensor/stall', payload, { qos: 1 });
+  await waitFor(async () => (await stat('sent')) > sent0 && (await stat('buffered')) === 0, 10000, 'the warm-up record');
+  try {
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    // publish at a pace the bridge keeps up with until it has to drop: first the kernel's socket
+    // buffers towards the stopped Kafka fill, then Node's (unsent_bytes), then the bridge waits
+    // for them to drain and its own buffer fills
+    let n = 0;
+    let peakUnsent = 0;
+    const dropped0 = await stat('dropped');
+    while ((await stat('dropped')) === dropped0) {
+      if (n >= 100_000) throw new Error('no drops after 100000 publishes');
+      for (let i = 0; i < 40; i++, n++) pub.publish('sensor/stall', payload, { qos: 0 });
+      await new Promise<void>((r) => pub.publish('sensor/stall', payload, { qos: 1 }, () => r()));
+      n++;
+      await sleep(2);
+      peakUnsent = Math.max(peakUnsent, await stat('unsent_bytes'));
+    }
+    const st = await stats();
+    expect(Number(st.buffered_bytes)).toBeLessThanOrEqual(256 * 1024);
+    // the bridge waits for a socket holding over max(max_batch_bytes, 1MB) to drain: one batch more at most
+    expect(peakUnsent).toBeGreaterThan(0);
+    expect(peakUnsent).toBeLessThanOrEqual(2 * 1024 * 1024 + 1024 * 1024);
+    expect(Number(st.unsent_bytes)).toBeLessThanOrEqual(3 * 1024 * 1024);
+    // MQTT is served meanwhile
+    const sub = await client({ clientId: 'stall-sub', protocolVersion: 5 });
+    await sub.subscribeAsync('stall/check', { qos: 1 });
+    const got = new Promise<string>((r) => sub.once('message', (_t, p) => r(p.toString())));
+    await pub.publishAsync('stall/check', 'still here', { qos: 1 });
+    expect(await got).toBe('still here');
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+  await waitFor(async () => (await stats()).status === 'connected' && (await stat('buffered')) === 0 && (await stat('unsent_bytes')) === 0, 30000, 'the bridge to drain after SIGCONT');
+  await pub.publishAsync('sensor/stall/after', 'resumed', { qos: 1 });
+  await reader.wait('message_publish', (j) => j.client_id === 'stall-pub' && j.topic === 'sensor/stall/after', 1, 30000);
+}, 120_000);
 
 test(`Kafka down: the buffer stays within replayq_max_total_bytes, the oldest are dropped and counted, MQTT keeps working; after Kafka returns new messages flow ${MOCK}`, async () => {
   writeFileSync(join(dir, 'emqx_bridge_kafka.conf'), conf(['bridge.kafka.producer.replayq_max_total_bytes = 20KB']));
