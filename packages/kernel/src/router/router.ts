@@ -107,6 +107,8 @@ export class Router {
     let res: MatchResult;
     if (subs.length === 0 && groups.length === 0) res = EMPTY;
     else res = { subs, groups, overlap: hasOverlap(subs) };
+    // $SYS topics are mostly one-off (clients/<id>/connected): not worth a cache slot
+    if (topic.charCodeAt(0) === 0x24 && topic.startsWith('$SYS/')) return res;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(topic, res);
     return res;
