@@ -144,8 +144,17 @@ export class KafkajsSender implements Sender {
     }
   }
 
+  /** kafkajs' disconnect, at most 2 s (a stalled Kafka must not hold an unload), then no socket is left open */
   disconnect(): Promise<void> {
-    const p = this.producer.disconnect().catch(() => undefined).finally(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const p = Promise.race([
+      this.producer.disconnect().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2000);
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      for (const so of this.sockets) so.destroy();
       if (this.pendingDisconnect === p) this.pendingDisconnect = undefined;
     });
     this.pendingDisconnect = p;

@@ -378,3 +378,24 @@ test(`a bad rule fails the load with EMQX's error line and leaves nothing behind
   expect(node.registry.tapCount('emqx_bridge_kafka')).toBe(0);
   expect((await node.ctl.run(['kafka', 'stats'])).code).toBe(1);
 }, 30_000);
+
+test(`unload while Kafka is stalled (SIGSTOP) does not hang: it ends within seconds and closes the plugin's Kafka connections ${MOCK}`, async () => {
+  writeFileSync(join(dir, 'emqx_bridge_kafka.conf'), conf());
+  expect(await ctl('plugins', 'load', 'emqx_bridge_kafka')).toBe('Plugin emqx_bridge_kafka loaded successfully.\n');
+  await waitFor(async () => (await stats()).status === 'connected', 10000, 'the bridge to connect');
+  await reader.stop();
+  const pub = await client({ clientId: 'stalled-unload', protocolVersion: 4 });
+  await pub.publishAsync('sensor/x', 'warm', { qos: 1 });
+  await waitFor(async () => (await stat('buffered')) === 0 && (await stat('inflight')) === 0, 10000, 'the warm-up record');
+  const pids = kafka.pids();
+  try {
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    for (let i = 0; i < 50; i++) await pub.publishAsync('sensor/x', `s${i}`, { qos: 1 });
+    const t0 = Date.now();
+    expect(await ctl('plugins', 'unload', 'emqx_bridge_kafka')).toBe('Plugin emqx_bridge_kafka unloaded successfully.\n');
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(connectionsTo(kafkaPorts())).toBe(0);
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+}, 60_000);
