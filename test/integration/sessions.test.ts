@@ -21,6 +21,14 @@ test('[MQTT-3.1.2-23] the session ends after its expiry interval and is not pres
   expect((again as any).connackPacket?.sessionPresent ?? false).toBe(false);
 });
 
+test('a session expiry beyond the 24.8-day timer limit does not end the session at once', async () => {
+  const c = await connect(b.url, { protocolVersion: v5, clientId: 'long-exp', clean: false, properties: { sessionExpiryInterval: 99999 } });
+  await c.subscribeAsync('le/t', { qos: 1 });
+  await c.endAsync(false, { properties: { sessionExpiryInterval: 999999999 } } as any);
+  await sleep(200);
+  expect(b.node.cm.sessions.has('long-exp')).toBe(true);
+});
+
 test('[MQTT-3.1.2-6] clean start discards the old session', async () => {
   const c = await connect(b.url, { protocolVersion: v5, clientId: 'cs', clean: false, properties: { sessionExpiryInterval: 60 } });
   await c.subscribeAsync('cs/t', { qos: 1 });

@@ -384,7 +384,9 @@ export class Channel implements Outlet {
       props.subscriptionIdentifiersAvailable = true;
       if (!zone.sharedSubscription) props.sharedSubscriptionAvailable = false;
       if (zone.maxAwaitingRel > 0) props.receiveMaximum = Math.min(65535, zone.maxAwaitingRel);
-      if (zone.serverKeepalive !== undefined) {
+      // server_keepalive caps the client's: a client asking for more (or for none) is told to use it
+      // [MQTT-3.2.2-21]; one asking for less keeps its own, so a dead peer is still found early
+      if (zone.serverKeepalive !== undefined && (p.keepalive === 0 || p.keepalive > zone.serverKeepalive)) {
         props.serverKeepAlive = zone.serverKeepalive;
         this.keepalive = zone.serverKeepalive;
       }

@@ -10,6 +10,7 @@ import type { Zone } from '../zone.js';
 
 /** 0xFFFFFFFF seconds: the session never expires */
 const NEVER = 0xffffffff;
+const MAX_TIMER = 2 ** 31 - 1;
 
 export class ChannelManager implements SessionManager {
   readonly channels = new Map<string, Channel>();
@@ -81,12 +82,18 @@ export class ChannelManager implements SessionManager {
       return;
     }
     if (exp >= NEVER) return;
-    const timer = setTimeout(() => {
-      this.expiry.delete(id);
-      if (this.sessions.get(id) === session && session.outlet === undefined) this.terminate(session, ch, 'expired');
-    }, exp * 1000);
-    timer.unref();
-    this.expiry.set(id, timer);
+    const until = Date.now() + exp * 1000;
+    const arm = (): void => {
+      // Node timers top out at 2^31-1 ms (24.8 days): longer expiries re-arm
+      const timer = setTimeout(() => {
+        if (Date.now() < until) return arm();
+        this.expiry.delete(id);
+        if (this.sessions.get(id) === session && session.outlet === undefined) this.terminate(session, ch, 'expired');
+      }, Math.min(until - Date.now(), MAX_TIMER));
+      timer.unref();
+      this.expiry.set(id, timer);
+    };
+    arm();
   }
 
   scheduleWill(ch: Channel, msg: Message, delaySec: number): void {
@@ -102,7 +109,7 @@ export class ChannelManager implements SessionManager {
     const timer = setTimeout(() => {
       this.wills.delete(id);
       this.broker.publish(msg);
-    }, delay * 1000);
+    }, Math.min(delay * 1000, MAX_TIMER));
     timer.unref();
     this.wills.set(id, { timer, msg });
   }

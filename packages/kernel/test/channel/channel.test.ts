@@ -51,6 +51,15 @@ describe('Channel', () => {
     expect(ch.keepalive).toBe(30);
   });
 
+  test('[MQTT-3.2.2-21] server_keepalive caps the client keep alive; a shorter one is kept', () => {
+    const { open } = setup({ serverKeepalive: 30 });
+    const short = open('short', 5, { keepalive: 10 });
+    expect((short.t.out[0] as any).properties.serverKeepAlive).toBeUndefined();
+    expect(short.ch.keepalive).toBe(10);
+    const none = open('none', 5, { keepalive: 0 });
+    expect((none.t.out[0] as any).properties.serverKeepAlive).toBe(30);
+  });
+
   test('[MQTT-3.1.3-8] v3.1.1 empty client id with clean session 0 gets CONNACK 2 and a close', () => {
     const { open } = setup();
     const { t } = open('', 4, { clean: false });
