@@ -23,6 +23,7 @@ start_node() { # $1 = with|without
 
 echo "| round | scenario | no taps (msg/s) | 10 no-op taps (msg/s) | change |"
 echo "|---:|---|---:|---:|---:|"
+: >$tmp/results
 for r in $(seq "$rounds"); do
   for s in fan-in qos1; do
     declare -A v=()
@@ -32,5 +33,14 @@ for r in $(seq "$rounds"); do
       kill "$(cat $tmp/pid)"; wait "$(cat $tmp/pid)" 2>/dev/null || true
     done
     echo "| $r | $s | ${v[without]} | ${v[with]} | $(node -e "console.log(((${v[with]}/${v[without]}-1)*100).toFixed(1)+' %')") |"
+    echo "$s ${v[without]} ${v[with]}" >>$tmp/results
   done
 done
+# medians over the rounds
+node -e '
+const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split(" "));
+const med = (a) => { a = a.slice().sort((x, y) => x - y); const m = a.length >> 1; return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2; };
+for (const s of [...new Set(rows.map((r) => r[0]))]) {
+  const w = med(rows.filter((r) => r[0] === s).map((r) => +r[1])), t = med(rows.filter((r) => r[0] === s).map((r) => +r[2]));
+  console.log(`| median | ${s} | ${Math.round(w)} | ${Math.round(t)} | ${((t / w - 1) * 100).toFixed(1)} % |`);
+}' $tmp/results

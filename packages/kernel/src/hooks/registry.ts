@@ -71,11 +71,13 @@ export class HookRegistry {
     this.logger.error(`hook ${rec.point}: tap of ${rec.owner} failed: ${(err as Error)?.stack ?? String(err)}`);
   }
 
+  // Hook points take at most three arguments: fixed-arity wrappers allocate nothing per call
+  // (a rest parameter would build an array for every message).
   private wrapSync(rec: TapRecord): AnyFn {
     const fn = rec.fn;
-    return (...args: unknown[]) => {
+    return (a: unknown, b: unknown, c: unknown) => {
       try {
-        return fn(...args);
+        return fn(a, b, c);
       } catch (err) {
         this.failed(rec, err);
         return undefined;
@@ -86,10 +88,10 @@ export class HookRegistry {
   private wrapAsync(rec: TapRecord): AnyFn {
     const fn = rec.fn;
     const owner = rec.owner;
-    return async (...args: unknown[]) => {
+    return async (a: unknown, b: unknown, c: unknown) => {
       this.inflight.set(owner, (this.inflight.get(owner) ?? 0) + 1);
       try {
-        return await fn(...args);
+        return await fn(a, b, c);
       } catch (err) {
         this.failed(rec, err);
         return undefined;
