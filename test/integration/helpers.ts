@@ -4,10 +4,14 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, defaultZone, type BrokerNode, type BrokerOptions, type Zone } from '@nemq/kernel';
 import { createLogger } from '@nemq/kernel';
 import { join } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 export const ROOT = join(__dirname, '../..');
+const runFile = promisify(execFile);
 export const CERTS = join(ROOT, 'etc/certs');
 
 export interface TestBroker {
@@ -95,3 +99,53 @@ export async function waitFor(cond: () => boolean, ms = 3000, what = 'condition'
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export interface NodeProcess {
+  /** listener ports by name */
+  ports: { tcp: number; internal: number; ssl: number; ws: number; wss: number };
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  output(): string;
+  /** runs bin/emqx_ctl against this node; resolves with stdout */
+  ctl(...args: string[]): Promise<string>;
+  /** SIGTERM, resolves with the exit code */
+  stop(): Promise<number | null>;
+}
+
+/** `bin/emqx foreground` with the shipped etc/, its listeners moved to free ports by EMQX_* overrides */
+export async function spawnNode(extraEnv: Record<string, string>, args: string[] = [], wait = true): Promise<NodeProcess> {
+  const [tcp, internal, ssl, ws, wss] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort())) as [number, number, number, number, number];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EMQX_LISTENER__TCP__EXTERNAL: `127.0.0.1:${tcp}`, EMQX_LISTENER__TCP__INTERNAL: `127.0.0.1:${internal}`,
+    EMQX_LISTENER__SSL__EXTERNAL: `127.0.0.1:${ssl}`, EMQX_LISTENER__WS__EXTERNAL: `127.0.0.1:${ws}`, EMQX_LISTENER__WSS__EXTERNAL: `127.0.0.1:${wss}`,
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, [join(ROOT, 'bin/emqx'), 'foreground', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const node: NodeProcess = {
+    ports: { tcp, internal, ssl, ws, wss },
+    env,
+    child,
+    output: () => out,
+    ctl: async (...a) => (await runFile(process.execPath, [join(ROOT, 'bin/emqx_ctl'), ...a], { env })).stdout,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  if (wait) await waitFor(() => out.includes('is running now'), 15000, `node start (output: ${out})`);
+  return node;
+}

@@ -1,22 +1,13 @@
 // The plugin host: load / unload / reload at run time, failure modes with coded
 // errors, no dropped clients, and emqx_ctl over the real control socket.
-import { execFile, spawn } from 'node:child_process';
-import * as net from 'node:net';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, statSync, mkdtempSync, readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startBroker, connect, closeAll, collect, waitFor, ROOT, type TestBroker } from './helpers';
+import { startBroker, connect, closeAll, collect, waitFor, spawnNode, ROOT, type TestBroker } from './helpers';
 
 const run = promisify(execFile);
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 let dir: string;
 let b: TestBroker;
 
@@ -116,22 +107,13 @@ test('a tap that throws at run time is isolated, logged and counted', async () =
 
 test('reload picks up new code on disk (hot upgrade) in a running node; clients stay connected', async () => {
   // a real node process: the test runner's own module loader would hide Node's require cache
-  const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    EMQX_LISTENER__TCP__EXTERNAL: `127.0.0.1:${ports[0]}`, EMQX_LISTENER__TCP__INTERNAL: `127.0.0.1:${ports[1]}`,
-    EMQX_LISTENER__SSL__EXTERNAL: `127.0.0.1:${ports[2]}`, EMQX_LISTENER__WS__EXTERNAL: `127.0.0.1:${ports[3]}`, EMQX_LISTENER__WSS__EXTERNAL: `127.0.0.1:${ports[4]}`,
+  const n = await spawnNode({
     EMQX_NODE__DATA_DIR: join(dir, 'node'), EMQX_PLUGINS__EXPAND_PLUGINS_DIR: join(dir, 'plugins'), EMQX_PLUGINS__ETC_DIR: join(dir, 'etc'),
     EMQX_PLUGINS__LOADED_FILE: join(dir, 'node/loaded_plugins'),
-  };
-  const child = spawn(process.execPath, [join(ROOT, 'bin/emqx'), 'foreground'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  });
+  const ctlRun = n.ctl;
   try {
-    await waitFor(() => out.includes('is running now'), 15000, `node start: ${out}`);
-    const ctlRun = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), ...args], { env })).stdout;
-    const c = await connect(`mqtt://127.0.0.1:${ports[0]}`, { protocolVersion: 5 });
+    const c = await connect(`mqtt://127.0.0.1:${n.ports.tcp}`, { protocolVersion: 5 });
     expect(await ctlRun('plugins', 'load', 'fx_version')).toBe('Plugin fx_version loaded successfully.\n');
     expect(await ctlRun('fx_version')).toBe('v1\n');
     expect(await ctlRun('plugins', 'reload', 'fx_version')).toBe('Plugin fx_version reloaded successfully.\n');
@@ -143,8 +125,7 @@ test('reload picks up new code on disk (hot upgrade) in a running node; clients 
     expect(await ctlRun('fx_version')).toBe('v2\n');
     expect(c.connected).toBe(true);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await n.stop();
   }
 });
 

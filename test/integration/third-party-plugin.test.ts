@@ -1,25 +1,15 @@
 // docs/plugins.md end to end: the SDK template, built outside the workspace, packed
 // with `npm pack`, installed from the tarball and loaded with `emqx_ctl plugins load`.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as net from 'node:net';
 import { promisify } from 'node:util';
-import { connect, closeAll, collect, waitFor, ROOT } from './helpers';
+import { connect, closeAll, collect, waitFor, spawnNode, ROOT } from './helpers';
 
 const run = promisify(execFile);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let dir: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nemq-3rd-'));
@@ -45,32 +35,20 @@ test('a plugin built from the template, packed and installed with npm, loads wit
   mkdirSync(expand);
   await run(npm, ['install', join(dir, tgz), '--prefix', expand, '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps', '--no-package-lock'], { cwd: expand });
   // 3. a node whose plugins.expand_plugins_dir is that directory
-  const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
-  const env = {
-    ...process.env,
-    EMQX_LISTENER__TCP__EXTERNAL: `127.0.0.1:${ports[0]}`, EMQX_LISTENER__TCP__INTERNAL: `127.0.0.1:${ports[1]}`,
-    EMQX_LISTENER__SSL__EXTERNAL: `127.0.0.1:${ports[2]}`, EMQX_LISTENER__WS__EXTERNAL: `127.0.0.1:${ports[3]}`, EMQX_LISTENER__WSS__EXTERNAL: `127.0.0.1:${ports[4]}`,
-    EMQX_NODE__DATA_DIR: join(dir, 'data'), EMQX_PLUGINS__EXPAND_PLUGINS_DIR: expand, EMQX_PLUGINS__LOADED_FILE: join(dir, 'data/loaded_plugins'),
-  };
-  const node = spawn(process.execPath, [join(ROOT, 'bin/emqx'), 'foreground'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  node.stdout!.on('data', (d) => (out += d));
-  node.stderr!.on('data', (d) => (out += d));
-  const ctl = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), ...args], { env })).stdout;
+  const node = await spawnNode({ EMQX_NODE__DATA_DIR: join(dir, 'data'), EMQX_PLUGINS__EXPAND_PLUGINS_DIR: expand, EMQX_PLUGINS__LOADED_FILE: join(dir, 'data/loaded_plugins') });
+  const ctl = node.ctl;
   try {
-    await waitFor(() => out.includes('is running now'), 15000, `node start: ${out}`);
     expect(await ctl('plugins', 'list')).toContain('Plugin(emqx_hello, description=Hello plugin from the nemq template, active=false)');
     expect(await ctl('plugins', 'load', 'emqx_hello')).toBe('Plugin emqx_hello loaded successfully.\n');
     expect(await ctl('hello')).toBe('hello\n');
-    const watcher = await connect(`mqtt://127.0.0.1:${ports[0]}`, { protocolVersion: 5 });
+    const watcher = await connect(`mqtt://127.0.0.1:${node.ports.tcp}`, { protocolVersion: 5 });
     const got = collect(watcher);
     await watcher.subscribeAsync('hello/connected', { qos: 0 });
-    await connect(`mqtt://127.0.0.1:${ports[0]}`, { protocolVersion: 4, clientId: 'newcomer' });
+    await connect(`mqtt://127.0.0.1:${node.ports.tcp}`, { protocolVersion: 4, clientId: 'newcomer' });
     await waitFor(() => got.some((m) => m.payload.includes('newcomer')));
     expect(await ctl('plugins', 'unload', 'emqx_hello')).toBe('Plugin emqx_hello unloaded successfully.\n');
     expect(watcher.connected).toBe(true);
   } finally {
-    node.kill('SIGTERM');
-    await new Promise((r) => node.once('exit', r));
+    await node.stop();
   }
 }, 60000);

@@ -115,19 +115,34 @@ export class BrokerNode implements Ctx, ChannelEnv {
     if (session && sub) session.deliver(msg, sub);
   }
 
+  /**
+   * Control socket, then plugins (so auth and ACL are in place before the first
+   * client), then listeners, then $SYS (so the retainer keeps its first messages).
+   */
   async start(): Promise<void> {
-    const started: Listener[] = [];
+    const o = this.opts;
+    if (o.ctlSocket) {
+      this.ctlServer = new CtlServer(this.ctl, o.ctlSocket);
+      await this.ctlServer.start();
+    }
     try {
-      for (const l of this.listeners) {
-        await l.start();
-        started.push(l);
-        this.logger.info(`listener ${l.id} on ${l.address}`);
+      await this.plugins?.boot();
+      const started: Listener[] = [];
+      try {
+        for (const l of this.listeners) {
+          await l.start();
+          started.push(l);
+          this.logger.info(`listener ${l.id} on ${l.address}`);
+        }
+      } catch (err) {
+        for (const l of started) await l.stop();
+        throw err;
       }
     } catch (err) {
-      for (const l of started) await l.stop();
+      await this.plugins?.stopAll();
+      await this.ctlServer?.stop();
       throw err;
     }
-    const o = this.opts;
     this.sys = new SysPublisher({
       nodeName: this.nodeName,
       version: VERSION,
@@ -140,11 +155,6 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.sys.start(this.registry);
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();
-    if (o.ctlSocket) {
-      this.ctlServer = new CtlServer(this.ctl, o.ctlSocket);
-      await this.ctlServer.start();
-    }
-    await this.plugins?.boot();
   }
 
   statsSnapshot(): Record<string, number> {
