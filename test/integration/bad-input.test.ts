@@ -89,6 +89,18 @@ describe('bad input', () => {
     expect(r.data[i + 2]).toBe(0x90);
   });
 
+  test('[MQTT-3.1.2-2] an unsupported protocol level gets CONNACK 1 and a close; a bad protocol name too', async () => {
+    const level6 = connectFrame(4, 'lvl');
+    level6[8] = 6;
+    const r = await exchange([level6]);
+    expect(r.closed).toBe(true);
+    expect([...r.data]).toEqual([0x20, 2, 0, 1]);
+    const badName = connectFrame(4, 'name');
+    badName[4] = 0x58; // "XQTT"
+    const r2 = await exchange([badName]);
+    expect([...r2.data]).toEqual([0x20, 2, 0, 1]);
+  });
+
   test('one client sending garbage does not disturb another', async () => {
     const sub = await connect(b.url, { protocolVersion: 5 });
     const got = collect(sub);

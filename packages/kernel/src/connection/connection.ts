@@ -45,7 +45,7 @@ export abstract class Connection implements Transport {
     this.channel = new Channel(env, this, zone);
     this.parser = new Parser({ maxPacketSize: this.channel.zone.maxPacketSize });
     this.parser.onPacket = (p) => this.channel.handle(p);
-    this.parser.onError = (e: CodecError) => this.channel.protocolError(e.message, e.reasonCode);
+    this.parser.onError = (e: CodecError) => this.codecError(e);
     registry.add(this);
   }
 
@@ -61,6 +61,17 @@ export abstract class Connection implements Transport {
     this.env.metrics['bytes.received'] += chunk.length;
     this.channel.lastSeen = Date.now();
     this.parser.parse(chunk);
+  }
+
+  private codecError(e: CodecError): void {
+    // [MQTT-3.1.2-2] an unsupported protocol name or level before CONNECT is answered
+    // with CONNACK 0x01 (v3) / 0x84 (v5), then the connection closes
+    if (e.reasonCode === 0x84 && !this.channel.connected) {
+      this.send(this.parser.protocolVersion === 5 ? Buffer.from([0x20, 3, 0, 0x84, 0]) : Buffer.from([0x20, 2, 0, 1]));
+      this.close();
+      return;
+    }
+    this.channel.protocolError(e.message, e.reasonCode);
   }
 
   send(frame: Buffer): void {
