@@ -321,7 +321,8 @@ export class Parser {
   private decodePublish(b: Buffer, flags: number, p: number, e: number): void {
     const qos = (flags >>> 1) & 3;
     if (qos === 3) {
-      this.fail(MALFORMED, 'PUBLISH with QoS 3 [MQTT-3.3.1-4]');
+      // the spec calls it malformed; EMQX answers protocol error (0x82), and so do we
+      this.fail(PROTOCOL, 'PUBLISH with QoS 3 [MQTT-3.3.1-4]');
       return;
     }
     if (e - p < 2) {

@@ -136,8 +136,8 @@ describe('maximum packet size', () => {
 });
 
 describe('PUBLISH', () => {
-  test.each(VERSIONS)('[MQTT-3.3.1-4] QoS 3 is malformed (level %i)', (v) => {
-    expectError(pkt(0x36, str('t'), u16(1), v === 5 ? [0] : []), v, MALFORMED);
+  test.each(VERSIONS)('[MQTT-3.3.1-4] QoS 3 is a protocol error, as EMQX reports it (level %i)', (v) => {
+    expectError(pkt(0x36, str('t'), u16(1), v === 5 ? [0] : []), v, PROTOCOL_ERROR);
   });
 
   test('QoS 0 with DUP set is accepted by the parser', () => {

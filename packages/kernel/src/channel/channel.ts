@@ -456,6 +456,8 @@ export class Channel implements Outlet {
     }
     this.lastTopic = topic;
     const qos = p.qos;
+    // [MQTT-3.3.1-2] DUP must be 0 on QoS 0
+    if (qos === 0 && p.dup) return this.disconnect(RC.PROTOCOL_ERROR, 'protocol_error');
     if (qos > zone.maxQosAllowed) return this.disconnect(RC.QOS_NOT_SUPPORTED, 'qos_not_supported');
     if (p.retain && !zone.retainAvailable) return this.disconnect(RC.RETAIN_NOT_SUPPORTED, 'retain_not_supported');
     if (qos === 1) m['messages.qos1.received']++;

@@ -111,6 +111,13 @@ describe('Channel', () => {
     expect(a.t.closed).toBe(true);
   });
 
+  test('[MQTT-3.3.1-2] DUP on a QoS 0 PUBLISH is a protocol error: DISCONNECT 0x82', () => {
+    const { open } = setup();
+    const a = open('a');
+    a.ch.handle({ cmd: 'publish', topic: 't', qos: 0, dup: true, retain: false, payload: Buffer.alloc(0) });
+    expect(a.t.out[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x82 });
+  });
+
   test('[MQTT-3.2.2-11] QoS above max_qos_allowed: DISCONNECT 0x9B', () => {
     const { open } = setup({ maxQosAllowed: 1 });
     const a = open('a');
