@@ -101,6 +101,15 @@ describe('bad input', () => {
     expect([...r2.data]).toEqual([0x20, 2, 0, 1]);
   });
 
+  test('a v5 CONNECT with Receive Maximum 0 (a protocol error) gets CONNACK 0x82 before the close', async () => {
+    // CONNECT v5, properties: receive maximum (0x21) = 0
+    const cid = Buffer.from('rm0');
+    const body = Buffer.concat([Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 5, 0x02, 0, 60, 3, 0x21, 0, 0, 0, cid.length]), cid]);
+    const r = await exchange([Buffer.concat([Buffer.from([0x10, body.length]), body])]);
+    expect(r.closed).toBe(true);
+    expect([...r.data]).toEqual([0x20, 3, 0, 0x82, 0]);
+  });
+
   test('one client sending garbage does not disturb another', async () => {
     const sub = await connect(b.url, { protocolVersion: 5 });
     const got = collect(sub);

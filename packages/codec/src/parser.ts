@@ -16,6 +16,8 @@ import type {
 } from './packets.js';
 import { decodeString } from './utf8.js';
 
+const TOPIC_FILTER_INVALID = 0x8f;
+
 export interface ParserOptions {
   /** Largest accepted packet in bytes, fixed header included. Default: the protocol maximum (268435460). */
   maxPacketSize?: number;
@@ -821,7 +823,8 @@ export class Parser {
     }
     if (this.errCode !== 0) return null;
     if (subscriptions.length === 0) {
-      this.err(PROTOCOL, 'SUBSCRIBE without topic filters [MQTT-3.8.3-3]');
+      // EMQX answers DISCONNECT 0x8F (topic filter invalid) here, and so do we
+      this.err(TOPIC_FILTER_INVALID, 'SUBSCRIBE without topic filters [MQTT-3.8.3-3]');
       return null;
     }
     return { cmd: 'subscribe', messageId, subscriptions, properties };
@@ -858,7 +861,7 @@ export class Parser {
     while (this.p < this.e) unsubscriptions.push(this.str());
     if (this.errCode !== 0) return null;
     if (unsubscriptions.length === 0) {
-      this.err(PROTOCOL, 'UNSUBSCRIBE without topic filters [MQTT-3.10.3-2]');
+      this.err(TOPIC_FILTER_INVALID, 'UNSUBSCRIBE without topic filters [MQTT-3.10.3-2]');
       return null;
     }
     return { cmd: 'unsubscribe', messageId, unsubscriptions, properties };

@@ -69,7 +69,7 @@ function deliverMerged(msg: Message, subs: readonly Subscription[]): number {
       best.set(s.subscriber, { sub: s, subids: s.opts.subid !== undefined ? [s.opts.subid] : [] });
       continue;
     }
-    if (s.opts.subid !== undefined) cur.subids.push(s.opts.subid);
+    if (s.opts.subid !== undefined && !cur.subids.includes(s.opts.subid)) cur.subids.push(s.opts.subid);
     if (s.opts.qos > cur.sub.opts.qos) cur.sub = s;
   }
   for (const [subscriber, { sub, subids }] of best) {

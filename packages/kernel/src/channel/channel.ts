@@ -91,6 +91,11 @@ export class Channel implements Outlet {
     return this.state === State.Connected;
   }
 
+  /** no CONNECT seen yet */
+  get idle(): boolean {
+    return this.state === State.Idle;
+  }
+
   // ---- input -------------------------------------------------------------
 
   handle(p: Packet): void {
@@ -222,14 +227,16 @@ export class Channel implements Outlet {
   private checkConnect(p: ConnectPacket): void {
     const zone = this.zone;
     let clientid = p.clientId;
-    // [MQTT-3.1.3-8] a v3.1.1 client with an empty id must ask for a clean session
-    if (clientid.length === 0) {
-      if (this.version !== 5 && !p.clean) return this.connackError(RC.CLIENT_ID_NOT_VALID, 'client_identifier_not_valid');
-      if (this.version === 3) return this.connackError(RC.CLIENT_ID_NOT_VALID, 'client_identifier_not_valid');
+    // [MQTT-3.1.3-8] an empty id comes with a clean session (EMQX refuses it otherwise, v5 too: 0x85);
+    // MQTT 3.1 has no empty ids at all
+    if (clientid.length === 0 && (!p.clean || this.version === 3)) {
+      return this.connackError(RC.CLIENT_ID_NOT_VALID, 'client_identifier_not_valid');
     }
     if (clientid.length > zone.maxClientidLen) return this.connackError(RC.CLIENT_ID_NOT_VALID, 'client_identifier_not_valid');
     if (p.will) {
       if (!validTopicName(p.will.topic, zone.maxTopicLevels)) return this.connackError(RC.TOPIC_NAME_INVALID, 'topic_name_invalid');
+      const rt = p.will.properties?.responseTopic;
+      if (rt !== undefined && !validTopicName(rt)) return this.connackError(RC.PROTOCOL_ERROR, 'protocol_error');
       if (p.will.qos > zone.maxQosAllowed) return this.connackError(RC.QOS_NOT_SUPPORTED, 'qos_not_supported');
       if (p.will.retain && !zone.retainAvailable) return this.connackError(RC.RETAIN_NOT_SUPPORTED, 'retain_not_supported');
     }
@@ -377,12 +384,13 @@ export class Channel implements Outlet {
       props = {};
       if (this.assignedId !== undefined) props.assignedClientIdentifier = this.assignedId;
       if (zone.maxQosAllowed < 2) props.maximumQoS = zone.maxQosAllowed;
-      if (!zone.retainAvailable) props.retainAvailable = false;
+      // the capabilities, stated every time as EMQX does
+      props.retainAvailable = zone.retainAvailable;
       props.maximumPacketSize = zone.maxPacketSize;
       props.topicAliasMaximum = zone.maxTopicAlias;
-      if (!zone.wildcardSubscription) props.wildcardSubscriptionAvailable = false;
+      props.wildcardSubscriptionAvailable = zone.wildcardSubscription;
       props.subscriptionIdentifiersAvailable = true;
-      if (!zone.sharedSubscription) props.sharedSubscriptionAvailable = false;
+      props.sharedSubscriptionAvailable = zone.sharedSubscription;
       if (zone.maxAwaitingRel > 0) props.receiveMaximum = Math.min(65535, zone.maxAwaitingRel);
       // server_keepalive caps the client's: a client asking for more (or for none) is told to use it
       // [MQTT-3.2.2-21]; one asking for less keeps its own, so a dead peer is still found early
@@ -455,6 +463,10 @@ export class Channel implements Outlet {
       return this.disconnect(RC.TOPIC_NAME_INVALID, 'topic_name_invalid');
     }
     this.lastTopic = topic;
+    // [MQTT-3.3.2-14] a response topic is a topic name: no wildcards
+    if (props !== undefined && props.responseTopic !== undefined && !validTopicName(props.responseTopic)) {
+      return this.disconnect(RC.PROTOCOL_ERROR, 'protocol_error');
+    }
     const qos = p.qos;
     // [MQTT-3.3.1-2] DUP must be 0 on QoS 0
     if (qos === 0 && p.dup) return this.disconnect(RC.PROTOCOL_ERROR, 'protocol_error');

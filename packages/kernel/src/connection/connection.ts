@@ -64,10 +64,11 @@ export abstract class Connection implements Transport {
   }
 
   private codecError(e: CodecError): void {
-    // [MQTT-3.1.2-2] an unsupported protocol name or level before CONNECT is answered
-    // with CONNACK 0x01 (v3) / 0x84 (v5), then the connection closes
-    if (e.reasonCode === 0x84 && !this.channel.connected) {
-      this.send(this.parser.protocolVersion === 5 ? Buffer.from([0x20, 3, 0, 0x84, 0]) : Buffer.from([0x20, 2, 0, 1]));
+    // A bad CONNECT is answered with a CONNACK before the close: v5 gets the reason code,
+    // v3 the unacceptable-protocol code 0x01 for a name or level we do not speak [MQTT-3.1.2-2]
+    if (this.channel.idle) {
+      if (this.parser.protocolVersion === 5) this.send(Buffer.from([0x20, 3, 0, e.reasonCode, 0]));
+      else if (e.reasonCode === 0x84) this.send(Buffer.from([0x20, 2, 0, 1]));
       this.close();
       return;
     }

@@ -60,6 +60,30 @@ describe('Channel', () => {
     expect((none.t.out[0] as any).properties.serverKeepAlive).toBe(30);
   });
 
+  test('[MQTT-3.1.3-8] v5 empty client id with clean start 0 gets CONNACK 0x85, as EMQX', () => {
+    const { open } = setup();
+    const { t } = open('', 5, { clean: false });
+    expect(t.out[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x85 });
+  });
+
+  test('[MQTT-3.3.2-14] a response topic with wildcards is a protocol error', () => {
+    const { open } = setup();
+    const a = open('a');
+    a.ch.handle({ cmd: 'publish', topic: 't', qos: 1, messageId: 1, dup: false, retain: false, payload: Buffer.alloc(0), properties: { responseTopic: 'r/#' } });
+    expect(a.t.out[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x82 });
+  });
+
+  test('[MQTT-3.3.4-3] overlapping subscriptions with one identifier send it once', () => {
+    const { open, node } = setup();
+    const a = open('a');
+    a.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'o/+', qos: 1 }, { topic: 'o/#', qos: 2 }], properties: { subscriptionIdentifier: 9 } });
+    node.publish('o/x', 'p', { qos: 2 });
+    const pubs = a.t.out.filter((p) => p.cmd === 'publish') as any[];
+    expect(pubs).toHaveLength(1);
+    expect(pubs[0].qos).toBe(2);
+    expect(pubs[0].properties.subscriptionIdentifier).toEqual(9);
+  });
+
   test('[MQTT-3.1.3-8] v3.1.1 empty client id with clean session 0 gets CONNACK 2 and a close', () => {
     const { open } = setup();
     const { t } = open('', 4, { clean: false });
