@@ -74,8 +74,8 @@ export class Channel implements Outlet {
   private authMethod: string | undefined = undefined;
   private authCache: unknown = undefined;
   private connectPkt: ConnectPacket | undefined = undefined;
-  /** the last topic name that passed validation */
-  private lastTopic = '';
+  /** the last topic name that passed validation ('\0' can never be one) */
+  private lastTopic = '\u0000';
   /** why the server closes the connection; reported to client.disconnected */
   closeReason: string | undefined = undefined;
 
@@ -107,6 +107,8 @@ export class Channel implements Outlet {
   }
 
   private dispatch(p: Packet): void {
+    // bytes that were already read when the connection ended are dropped
+    if (this.state === State.Disconnected) return;
     const m = this.env.metrics;
     m['packets.received']++;
     if (this.state !== State.Connected) {
@@ -457,6 +459,8 @@ export class Channel implements Outlet {
       const { topicAlias: _drop, ...rest } = props;
       props = Object.keys(rest).length > 0 ? rest : undefined;
     }
+    // a zero-length topic without an alias is a protocol error (MQTT 5.0 section 3.3.2.1)
+    if (topic.length === 0) return this.disconnect(RC.PROTOCOL_ERROR, 'protocol_error');
     if (topic !== this.lastTopic && !validTopicName(topic, zone.maxTopicLevels)) {
       m['packets.publish.error']++;
       // [MQTT-3.3.2-2] no wildcards in a topic name

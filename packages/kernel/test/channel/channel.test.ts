@@ -66,6 +66,13 @@ describe('Channel', () => {
     expect(t.out[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x85 });
   });
 
+  test('a PUBLISH with an empty topic and no alias is a protocol error (0x82)', () => {
+    const { open } = setup();
+    const a = open('a');
+    a.ch.handle({ cmd: 'publish', topic: '', qos: 0, dup: false, retain: false, payload: Buffer.alloc(0) });
+    expect(a.t.out[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x82 });
+  });
+
   test('[MQTT-3.3.2-14] a response topic with wildcards is a protocol error', () => {
     const { open } = setup();
     const a = open('a');
