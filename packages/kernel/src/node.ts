@@ -102,9 +102,9 @@ export class BrokerNode implements Ctx, ChannelEnv {
   }
 
   /** publish from inside the node (plugins, $SYS, the HTTP API) */
-  publish(topic: string, payload: Buffer | string, opts: { qos?: QoS; retain?: boolean; from?: string } = {}): number {
+  publish(topic: string, payload: Buffer | string, opts: { qos?: QoS; retain?: boolean; from?: string; properties?: Message['properties'] } = {}): number {
     const msg = new Message(this.nextMessageId(), opts.qos ?? 0, opts.from ?? this.nodeName, { retain: opts.retain ?? false, dup: false, sys: false },
-      topic, typeof payload === 'string' ? Buffer.from(payload) : payload, undefined, Date.now());
+      topic, typeof payload === 'string' ? Buffer.from(payload) : payload, opts.properties, Date.now());
     return this.broker.publish(msg);
   }
 

@@ -7,7 +7,7 @@ import type { Broker } from '../broker/broker.js';
 import { Message, type AclResult, type ClientInfo, type ConnInfo, type PubSub, type SubOpts } from '../types.js';
 import type { Zone } from '../zone.js';
 import { Session, type Outlet } from '../session/session.js';
-import { parseShare, unmount, validTopicFilter, validTopicName } from '../router/topic.js';
+import { mount, parseShare, unmount, validTopicFilter, validTopicName } from '../router/topic.js';
 import type { AuthResult, TopicFilters } from '../hooks/hookpoints.js';
 import { RC, authReasonCode, v3ConnackCode } from './reason-codes.js';
 import { AclCache } from '../access/cache.js';
@@ -368,7 +368,7 @@ export class Channel implements Outlet {
         props = Object.keys(rest).length ? (rest as PublishProperties) : undefined;
       }
       this.will = new Message(env.nextMessageId(), w.qos, this.clientinfo.clientid, { retain: w.retain, dup: false, sys: false },
-        mountTopic(this.clientinfo.mountpoint, w.topic), w.payload, props, Date.now(), this.headers());
+        mount(this.clientinfo.mountpoint, w.topic), w.payload, props, Date.now(), this.headers());
     }
     const { session, present } = env.cm.open(this, p.clean);
     this.session = session;
@@ -521,7 +521,7 @@ export class Channel implements Outlet {
     }
     const ci = this.clientinfo;
     const msg = new Message(env.nextMessageId(), qos, ci.clientid, { retain: p.retain, dup: false, sys: false },
-      ci.mountpoint ? ci.mountpoint + topic : topic, p.payload, props, Date.now(), this.headers());
+      mount(ci.mountpoint, topic), p.payload, props, Date.now(), this.headers());
     const n = env.broker.publish(msg);
     if (qos === 1) this.sendAck('puback', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
     else if (qos === 2) this.sendAck('pubrec', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
@@ -644,7 +644,7 @@ export class Channel implements Outlet {
           continue;
         }
         const share = parseShare(topic)!;
-        const filter = this.clientinfo.mountpoint ? this.clientinfo.mountpoint + share.filter : share.filter;
+        const filter = mount(this.clientinfo.mountpoint, share.filter);
         const { sub, isNew } = session.subscribe(topic, filter, opts);
         if (isNew) env.broker.router.add(sub);
         if (at >= 0) codes[at] = opts.qos;
@@ -864,10 +864,6 @@ export class Channel implements Outlet {
 }
 
 const NO_PROPS = Object.freeze({}) as Record<string, unknown>;
-
-function mountTopic(mp: string | undefined, topic: string): string {
-  return mp ? mp + topic : topic;
-}
 
 function expandMountpoint(mp: string | undefined, clientid: string, username: string | undefined): string | undefined {
   if (!mp) return undefined;

@@ -1,8 +1,7 @@
 // The kernel's hook points, declared once (EMQX 4.3 names, reference §1.3).
-// Notification hooks are SyncHook or SyncBailHook (a tap returning `false`
-// stops the chain); folds are waterfalls whose first argument is the accumulator;
+// Notification hooks are SyncHook; folds are waterfalls whose first argument is the accumulator;
 // `run` with stop maps to a bail hook. Auth and ACL may do IO, so they are async.
-import { AsyncSeriesBailHook, AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import { AsyncSeriesBailHook, AsyncSeriesWaterfallHook, SyncHook, SyncWaterfallHook } from 'tapable';
 import type { AclResult, ClientInfo, ConnInfo, Message, PubSub, SubOpts } from '../types.js';
 
 export interface AuthResult {

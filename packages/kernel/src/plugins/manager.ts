@@ -332,11 +332,8 @@ export class PluginManager {
       broker: {
         nodeName: node.nodeName,
         version: node.version,
-        publish: (topic, payload, o = {}) => {
-          const msg = new Message(node.nextMessageId(), o.qos ?? 0, o.from ?? name, { retain: o.retain ?? false, dup: false, sys: false },
-            topic, typeof payload === 'string' ? Buffer.from(payload) : payload, o.properties as Message['properties'], Date.now());
-          return node.broker.publish(msg);
-        },
+        publish: (topic, payload, o = {}) =>
+          node.publish(topic, payload, { ...o, from: o.from ?? name, properties: o.properties as Message['properties'] }),
         subscribe: (filter, onMessage, o = {}) => {
           live();
           const share = parseShare(filter);
