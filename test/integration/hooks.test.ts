@@ -84,8 +84,9 @@ test('a tap that throws is isolated, logged and counted; later taps and delivery
   await c.publishAsync('iso/t', 'still here', { qos: 1 });
   await waitFor(() => got.length === 1);
   expect(seen).toContain('iso/t');
-  expect(b.node.registry.errors.get('message.publish')).toBeGreaterThanOrEqual(1);
-  expect(b.node.registry.errors.get('client.authenticate')).toBe(1);
+  expect(b.node.registry.errorCounts('bad_plugin').get('message.publish')).toBeGreaterThanOrEqual(1);
+  expect(b.node.registry.errorCounts('bad_auth').get('client.authenticate')).toBe(1);
+  expect(b.node.registry.errorCounts('good_plugin').size).toBe(0);
 });
 
 test('session and client notification hooks fire in order', async () => {

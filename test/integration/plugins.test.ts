@@ -102,7 +102,7 @@ test('a tap that throws at run time is isolated, logged and counted', async () =
   await sub.subscribeAsync('x', { qos: 0 });
   await sub.publishAsync('x', 'y', { qos: 1 });
   await waitFor(() => got.length === 1);
-  expect(b.node.registry.errors.get('message.publish')).toBeGreaterThanOrEqual(1);
+  expect(b.node.registry.errorCounts('fx_tap_throws').get('message.publish')).toBeGreaterThanOrEqual(1);
 });
 
 test('reload picks up new code on disk (hot upgrade) in a running node; clients stay connected', async () => {

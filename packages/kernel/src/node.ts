@@ -8,6 +8,7 @@ import { ChannelManager } from './cm/cm.js';
 import type { Ctx } from './context.js';
 import { HookRegistry, type TapOptions } from './hooks/registry.js';
 import type { HookPoint } from './hooks/hookpoints.js';
+import type { HookFn } from '@nemq/sdk';
 import { Listener, type ListenerSpec } from './listener/listeners.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, Stats } from './metrics/metrics.js';
@@ -96,8 +97,8 @@ export class BrokerNode implements Ctx, ChannelEnv {
     return this.msgSeq;
   }
 
-  /** the tap-only face plugins and tests use */
-  tap(owner: string, point: HookPoint, fn: (...args: any[]) => any, options?: TapOptions): void {
+  /** the tap-only face plugins and tests use (EMQX's argument order, as the SDK's HookSpecs) */
+  tap<P extends HookPoint>(owner: string, point: P, fn: HookFn<P>, options?: TapOptions): void {
     this.registry.tap(owner, point, fn, options);
   }
 

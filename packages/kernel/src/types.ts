@@ -1,60 +1,12 @@
+// The records hooks pass, as the SDK declares them; the kernel's Message adds its shared encoder.
 import type { PublishEncoder, PublishProperties, QoS } from '@nemq/codec';
+import type { Message as SdkMessage, MessageFlags, MessageHeaders } from '@nemq/sdk';
 
-/** EMQX ClientInfo (reference §1.2), camel-free keys kept as EMQX spells them. */
-export interface ClientInfo {
-  zone: string;
-  protocol: 'mqtt';
-  peerhost: string;
-  sockport: number;
-  clientid: string;
-  username: string | undefined;
-  password?: Buffer | undefined;
-  is_bridge: boolean;
-  is_superuser: boolean;
-  mountpoint: string | undefined;
-  anonymous?: boolean;
-  auth_result?: string;
-  cn?: string;
-  dn?: string;
-}
-
-/** EMQX ConnInfo (reference §1.2). */
-export interface ConnInfo {
-  socktype: 'tcp' | 'ssl' | 'ws' | 'wss';
-  sockname: string;
-  peername: string;
-  proto_name: string;
-  proto_ver: number;
-  clean_start: boolean;
-  clientid: string;
-  username: string | undefined;
-  conn_props: Record<string, unknown>;
-  connected: boolean;
-  connected_at: number;
-  disconnected_at?: number;
-  keepalive: number;
-  receive_maximum: number;
-  expiry_interval: number;
-}
-
-export interface MessageFlags {
-  retain: boolean;
-  dup: boolean;
-  sys: boolean;
-}
-
-export interface MessageHeaders {
-  username?: string | undefined;
-  peerhost?: string;
-  proto_ver?: number;
-  /** set to false by a message.publish tap to drop the message */
-  allow_publish?: boolean;
-  [key: string]: unknown;
-}
+export type { AclResult, ClientInfo, ConnInfo, MessageFlags, MessageHeaders, PubSub, SessInfo, SubOpts, TopicFilters } from '@nemq/sdk';
 
 /** EMQX message record. One object per published message, shared by all deliveries. */
-export class Message {
-  /** lazily built encoder shared by every subscriber */
+export class Message implements SdkMessage {
+  /** lazily built encoder shared by every subscriber (undefined on a message a plugin built itself) */
   encoder: PublishEncoder | undefined = undefined;
   headers: MessageHeaders;
   constructor(
@@ -71,17 +23,3 @@ export class Message {
     this.headers = headers ?? {};
   }
 }
-
-/** Subscription options (reference §1.2 SubOpts). */
-export interface SubOpts {
-  qos: QoS;
-  nl: 0 | 1;
-  rap: 0 | 1;
-  rh: 0 | 1 | 2;
-  share?: string;
-  subid?: number;
-  is_new?: boolean;
-}
-
-export type PubSub = 'publish' | 'subscribe';
-export type AclResult = 'allow' | 'deny';

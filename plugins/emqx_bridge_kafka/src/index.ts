@@ -2,7 +2,7 @@
 // `bridge.kafka.hook.<hookpoint>.<N> = {"topic": ..., "filter": ...}` (EMQX Enterprise's
 // Kafka bridge). Hooks only capture the event into a bounded buffer; a drain loop sends
 // batches with kafkajs. `emqx_ctl kafka stats` shows the buffer and the counters.
-import { definePlugin, type PluginContext, type PluginMessage } from '@nemq/sdk';
+import { definePlugin } from '@nemq/sdk';
 import { Bridge, type BridgeStats, type Sender } from './bridge.js';
 import { ConfigError, parseRules, parseSettings, type BridgeHook, type Rule, type Settings } from './config.js';
 import { KafkajsSender } from './kafka.js';
@@ -16,12 +16,6 @@ export { Kind, Rec, encodeValue, payloadEncoder, recordKey, recSize } from './re
 export { BoundedQueue } from './queue.js';
 export { KafkajsSender, createPartitioner } from './kafka.js';
 
-/** the fields of ClientInfo the bridge reads */
-interface Client {
-  clientid: string;
-  username?: string | undefined;
-}
-
 const STAT_ORDER: Array<keyof BridgeStats> = [
   'status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'unsent_bytes', 'enqueued', 'sent', 'dropped', 'batches', 'requests', 'failed_batches', 'rejected', 'last_error',
 ];
@@ -33,7 +27,7 @@ export function formatStats(st: BridgeStats): string {
 
 export default definePlugin({
   schema,
-  start(ctx: PluginContext) {
+  start(ctx) {
     let settings: Settings;
     let rules: Rule[];
     try {
@@ -54,7 +48,7 @@ export default definePlugin({
 
     const connected = of('client.connected');
     if (connected.length > 0) {
-      ctx.hooks.tap('client.connected', (ci: Client) => {
+      ctx.hooks.tap('client.connected', (ci) => {
         const u = ci.username ?? null;
         const size = recSize(ci.clientid, u, '', '', '');
         const ts = Date.now();
@@ -63,9 +57,8 @@ export default definePlugin({
     }
     const disconnected = of('client.disconnected');
     if (disconnected.length > 0) {
-      ctx.hooks.tap('client.disconnected', (ci: Client, reason: unknown) => {
+      ctx.hooks.tap('client.disconnected', (ci, why) => {
         const u = ci.username ?? null;
-        const why = typeof reason === 'string' ? reason : String(reason);
         const size = recSize(ci.clientid, u, why, '', '');
         const ts = Date.now();
         for (const r of disconnected) bridge.enqueue(new Rec(r, Kind.Disconnected, ci.clientid, u, why, '', 0, '', ts, size));
@@ -74,12 +67,12 @@ export default definePlugin({
     for (const [hook, kind] of [['session.subscribed', Kind.Subscribed], ['session.unsubscribed', Kind.Unsubscribed]] as const) {
       const rs = of(hook);
       if (rs.length === 0) continue;
-      ctx.hooks.tap(hook, (ci: Client, topic: string, opts: { qos?: number } | undefined) => {
+      ctx.hooks.tap(hook, (ci, topic, opts) => {
         const ts = Date.now();
         for (const r of rs) {
           if (!r.match(topic)) continue;
           const u = ci.username ?? null;
-          bridge.enqueue(new Rec(r, kind, ci.clientid, u, topic, '', opts?.qos ?? 0, '', ts, recSize(ci.clientid, u, topic, '', '')));
+          bridge.enqueue(new Rec(r, kind, ci.clientid, u, topic, '', opts.qos, '', ts, recSize(ci.clientid, u, topic, '', '')));
         }
       });
     }
@@ -87,14 +80,14 @@ export default definePlugin({
     // the hot paths: a filter test per rule, and for a match one string and one record
     const publish = of('message.publish');
     if (publish.length > 0) {
-      ctx.hooks.tap('message.publish', (msg: PluginMessage) => {
+      ctx.hooks.tap('message.publish', (msg) => {
         if (msg.headers.allow_publish === false) return msg;
         const topic = msg.topic;
         let payload: string | undefined;
         for (const r of publish) {
           if (!r.match(topic)) continue;
           payload ??= enc(msg.payload);
-          const u = (msg.headers.username as string | undefined) ?? null;
+          const u = msg.headers.username ?? null;
           bridge.enqueue(new Rec(r, Kind.Publish, msg.from, u, topic, payload, msg.qos, '', msg.timestamp, recSize(msg.from, u, topic, payload, '')));
         }
         return msg;
@@ -102,7 +95,7 @@ export default definePlugin({
     }
     const delivered = of('message.delivered');
     if (delivered.length > 0) {
-      ctx.hooks.tap('message.delivered', (msg: PluginMessage, ci: Client) => {
+      ctx.hooks.tap('message.delivered', (ci, msg) => {
         const topic = msg.topic;
         let payload: string | undefined;
         for (const r of delivered) {
@@ -116,7 +109,7 @@ export default definePlugin({
     }
     const acked = of('message.acked');
     if (acked.length > 0) {
-      ctx.hooks.tap('message.acked', (ci: Client, msg: PluginMessage) => {
+      ctx.hooks.tap('message.acked', (ci, msg) => {
         const topic = msg.topic;
         let payload: string | undefined;
         for (const r of acked) {

@@ -16,7 +16,7 @@ import { resolve as resolvePath } from 'node:path';
 import * as tls from 'node:tls';
 import * as net from 'node:net';
 import mqtt, { MqttClient, type IClientOptions, type IClientPublishOptions, type IPublishPacket } from 'mqtt';
-import type { Logger, PluginMessage, PublishOptions } from '@nemq/sdk';
+import type { Logger, Message, PublishOptions } from '@nemq/sdk';
 import { prependTopic, type BridgeConfig } from './config.js';
 import { openQueue, type BridgeQueue, type QueuedMsg } from './queue.js';
 
@@ -25,7 +25,7 @@ export type BridgeState = 'idle' | 'connecting' | 'connected';
 /** what a bridge needs from the node (the plugin context's broker API) */
 export interface BridgeEnv {
   logger: Logger;
-  subscribe(filter: string, onMessage: (msg: PluginMessage) => void): () => void;
+  subscribe(filter: string, onMessage: (msg: Message) => void): () => void;
   publish(topic: string, payload: Buffer, opts: PublishOptions): number;
 }
 
@@ -282,7 +282,7 @@ export class Bridge {
 
   // ---- local -> remote ----------------------------------------------------------------
 
-  private readonly onLocal = (msg: PluginMessage): void => {
+  private readonly onLocal = (msg: Message): void => {
     if (msg.from === this.from || this.closed) return;
     this.taken++;
     this.queue.append(msg.qos, msg.flags.retain, msg.topic, msg.payload);

@@ -1,6 +1,6 @@
 // emqx_retainer: retained messages [MQTT-3.3.1-5..11] on two hooks: message.publish
 // stores (or, with an empty payload, deletes), session.subscribed delivers.
-import { definePlugin, type PluginContext, type PluginMessage } from '@nemq/sdk';
+import { definePlugin, type Message } from '@nemq/sdk';
 import { RetainedStore } from './store.js';
 
 const RAM = Symbol.for('nemq.emqx_retainer.ram');
@@ -13,24 +13,24 @@ export default definePlugin({
     'retainer.expiry_interval': { type: 'duration', default: '0' },
     'retainer.stop_publish_clear_msg': { type: 'boolean', default: 'false' },
   },
-  start(ctx: PluginContext) {
+  start(ctx) {
     const c = ctx.config;
     const disc = c['retainer.storage_type'] !== 'ram';
     // ram storage survives unload/reload within one node process, like EMQX's ram table
-    const kept = globalThis as { [RAM]?: Map<string, Map<string, PluginMessage>> };
+    const kept = globalThis as { [RAM]?: Map<string, Map<string, Message>> };
     const ram = (kept[RAM] ??= new Map());
     const store = new RetainedStore({
-      maxMessages: c['retainer.max_retained_messages'] as number,
-      maxPayload: c['retainer.max_payload_size'] as number,
-      expiry: c['retainer.expiry_interval'] as number,
+      maxMessages: c['retainer.max_retained_messages'],
+      maxPayload: c['retainer.max_payload_size'],
+      expiry: c['retainer.expiry_interval'],
       file: disc ? `${ctx.dataDir}/retainer/retained.jsonl` : undefined,
     }, disc ? undefined : ram.get(ctx.dataDir));
     store.load();
-    const stopClear = c['retainer.stop_publish_clear_msg'] === true;
+    const stopClear = c['retainer.stop_publish_clear_msg'];
     const count = (): void => ctx.broker.setStat('retained.count', store.size);
     count();
 
-    ctx.hooks.tap('message.publish', (msg: PluginMessage) => {
+    ctx.hooks.tap('message.publish', (msg) => {
       if (!msg.flags.retain) return msg;
       if (msg.payload.length === 0) {
         store.delete(msg.topic);
@@ -43,7 +43,7 @@ export default definePlugin({
       return msg;
     });
 
-    ctx.hooks.tap('session.subscribed', (ci: { clientid: string }, topic: string, opts: { share?: string; rh: number; is_new?: boolean }) => {
+    ctx.hooks.tap('session.subscribed', (ci, topic, opts) => {
       // no retained messages for shared subscriptions; rh 2 never, rh 1 only for a new one [MQTT-3.3.1-9..11]
       if (opts.share !== undefined || opts.rh === 2 || (opts.rh === 1 && opts.is_new === false)) return;
       for (const m of store.match(topic)) ctx.broker.deliverTo(ci.clientid, topic, store.asRetained(m));

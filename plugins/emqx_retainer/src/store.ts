@@ -2,7 +2,7 @@
 // JSON lines (storage_type disc), rewritten when changed.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isWildcard, topicMatches, type PluginMessage } from '@nemq/sdk';
+import { isWildcard, topicMatches, type Message } from '@nemq/sdk';
 
 export interface StoreOpts {
   /** 0 = unlimited */
@@ -19,10 +19,10 @@ export class RetainedStore {
   private dirty = false;
 
   /** `map` may be handed over from an earlier load (ram storage outlives an unload, as EMQX's ram table does) */
-  constructor(private readonly o: StoreOpts, private readonly map = new Map<string, PluginMessage>()) {}
+  constructor(private readonly o: StoreOpts, private readonly map = new Map<string, Message>()) {}
 
   /** the messages, for handing over to the next load */
-  get entries(): Map<string, PluginMessage> {
+  get entries(): Map<string, Message> {
     return this.map;
   }
 
@@ -30,7 +30,7 @@ export class RetainedStore {
     return this.map.size;
   }
 
-  put(msg: PluginMessage): void {
+  put(msg: Message): void {
     if (this.o.maxPayload > 0 && msg.payload.length > this.o.maxPayload) return;
     if (this.o.maxMessages > 0 && this.map.size >= this.o.maxMessages && !this.map.has(msg.topic)) return;
     // the payload may be a view into a socket chunk: keep a copy of just the payload
@@ -43,9 +43,9 @@ export class RetainedStore {
   }
 
   /** retained messages matching a subscription filter, expired ones dropped */
-  match(filter: string, now = Date.now()): PluginMessage[] {
-    const out: PluginMessage[] = [];
-    const check = (m: PluginMessage): void => {
+  match(filter: string, now = Date.now()): Message[] {
+    const out: Message[] = [];
+    const check = (m: Message): void => {
       if (this.expired(m, now)) this.delete(m.topic);
       else out.push(m);
     };
@@ -59,7 +59,7 @@ export class RetainedStore {
   }
 
   /** the copy delivered on subscribe: RETAIN set [MQTT-3.3.1-8] */
-  asRetained(m: PluginMessage): PluginMessage {
+  asRetained(m: Message): Message {
     return { ...m, flags: { ...m.flags, retain: true }, headers: { ...m.headers, retained: true } };
   }
 
@@ -79,7 +79,7 @@ export class RetainedStore {
     return n;
   }
 
-  private expired(m: PluginMessage, now: number): boolean {
+  private expired(m: Message, now: number): boolean {
     const e = (m.properties as { messageExpiryInterval?: number } | undefined)?.messageExpiryInterval;
     if (e !== undefined) return now - m.timestamp >= e * 1000;
     return this.o.expiry > 0 && now - m.timestamp >= this.o.expiry;
@@ -91,7 +91,7 @@ export class RetainedStore {
     for (const line of readFileSync(f, 'utf8').split('\n')) {
       if (!line) continue;
       try {
-        const r = JSON.parse(line) as PluginMessage & { payload: string };
+        const r = JSON.parse(line) as Message & { payload: string };
         this.map.set(r.topic, { ...r, payload: Buffer.from(r.payload, 'base64') });
       } catch {
         /* a torn last line after a crash */

@@ -1,61 +1,58 @@
-// The kernel's hook points, declared once (EMQX 4.3 names, reference §1.3).
-// Notification hooks are SyncHook; folds are waterfalls whose first argument is the accumulator;
-// `run` with stop maps to a bail hook. Auth and ACL may do IO, so they are async.
-import { AsyncSeriesBailHook, AsyncSeriesWaterfallHook, SyncHook, SyncWaterfallHook } from 'tapable';
-import type { AclResult, ClientInfo, ConnInfo, Message, PubSub, SubOpts } from '../types.js';
+// The kernel's hooks, built from the SDK's hook table (reference §1.3), so what the kernel calls
+// and what a plugin taps cannot drift: a call site that passes the wrong arguments does not compile.
+// Folds are waterfalls: tapable threads the FIRST argument, so the kernel calls a fold with its
+// accumulator first and the registry hands taps EMQX's order (accumulator last).
+import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import { HOOK_POINTS, HOOK_TABLE, HookStage, type HookArgs, type HookPoint, type HookResult, type Message as SdkMessage } from '@nemq/sdk';
+import type { Message } from '../types.js';
 
-export interface AuthResult {
-  auth_result: 'success' | 'not_authorized' | 'bad_username_or_password' | 'server_unavailable' | 'server_busy' | 'banned' | 'client_identifier_not_valid' | string;
-  anonymous?: boolean;
-  is_superuser?: boolean;
-  mountpoint?: string;
-  [key: string]: unknown;
-}
-
-export interface EnhancedAuthResult {
-  /** 'ok' = success, 'continue' = send AUTH 0x18 with data; anything else = not authorized */
-  status: 'ok' | 'continue' | 'error';
-  data?: Buffer;
-  cache?: unknown;
-}
-
-export type ConnectAcc = Record<string, unknown> | { error: number };
-export type TopicFilters = Array<[string, SubOpts & { deny_subscription?: boolean }]>;
-
-export const hookFactories = {
-  /** fold over CONNECT properties; return `{ error: reasonCode }` to reject */
-  'client.connect': () => new AsyncSeriesWaterfallHook<[ConnectAcc, ConnInfo]>(['props', 'conninfo']),
-  /** fold over CONNACK properties */
-  'client.connack': () => new SyncWaterfallHook<[Record<string, unknown>, ConnInfo, string]>(['props', 'conninfo', 'reason']),
-  /** a tap returns an AuthResult to decide (stop), undefined to pass */
-  'client.authenticate': () => new AsyncSeriesBailHook<[ClientInfo, AuthResult], AuthResult | undefined>(['clientinfo', 'acc']),
-  'client.enhanced_authenticate': () => new AsyncSeriesBailHook<[string, Buffer | undefined, unknown], EnhancedAuthResult | undefined>(['method', 'data', 'cache']),
-  /** a tap returns 'allow' | 'deny' to decide, undefined for no opinion */
-  'client.check_acl': () => new AsyncSeriesBailHook<[ClientInfo, PubSub, string], AclResult | undefined>(['clientinfo', 'pubsub', 'topic']),
-  'client.connected': () => new SyncHook<[ClientInfo, ConnInfo]>(['clientinfo', 'conninfo']),
-  'client.disconnected': () => new SyncHook<[ClientInfo, string, ConnInfo]>(['clientinfo', 'reason', 'conninfo']),
-  /** fold over the filters of one SUBSCRIBE (after ACL) */
-  'client.subscribe': () => new SyncWaterfallHook<[TopicFilters, ClientInfo, Record<string, unknown>]>(['filters', 'clientinfo', 'props']),
-  'client.unsubscribe': () => new SyncWaterfallHook<[TopicFilters, ClientInfo, Record<string, unknown>]>(['filters', 'clientinfo', 'props']),
-  'session.created': () => new SyncHook<[ClientInfo, Record<string, unknown>]>(['clientinfo', 'sessinfo']),
-  'session.subscribed': () => new SyncHook<[ClientInfo, string, SubOpts]>(['clientinfo', 'topic', 'subopts']),
-  'session.unsubscribed': () => new SyncHook<[ClientInfo, string, SubOpts]>(['clientinfo', 'topic', 'subopts']),
-  'session.resumed': () => new SyncHook<[ClientInfo, Record<string, unknown>]>(['clientinfo', 'sessinfo']),
-  'session.discarded': () => new SyncHook<[ClientInfo, Record<string, unknown>]>(['clientinfo', 'sessinfo']),
-  'session.takeovered': () => new SyncHook<[ClientInfo, Record<string, unknown>]>(['clientinfo', 'sessinfo']),
-  'session.terminated': () => new SyncHook<[ClientInfo, string, Record<string, unknown>]>(['clientinfo', 'reason', 'sessinfo']),
-  /** fold over every message before routing; set headers.allow_publish = false to drop it */
-  'message.publish': () => new SyncWaterfallHook<[Message]>(['message']),
-  /** fold over each delivery to a client */
-  'message.delivered': () => new SyncWaterfallHook<[Message, ClientInfo]>(['message', 'clientinfo']),
-  'message.acked': () => new SyncHook<[ClientInfo, Message]>(['clientinfo', 'message']),
-  'message.dropped': () => new SyncHook<[Message, Record<string, unknown>, string]>(['message', 'by', 'reason']),
-  'delivery.dropped': () => new SyncHook<[ClientInfo, Message, string]>(['clientinfo', 'message', 'reason']),
-} as const;
-
-export type HookPoint = keyof typeof hookFactories;
-export type KernelHooks = { readonly [K in HookPoint]: ReturnType<(typeof hookFactories)[K]> };
-export const HOOK_POINTS = Object.keys(hookFactories) as HookPoint[];
+export { HOOK_POINTS, type HookPoint };
+export type { AuthResult, ConnectError, EnhancedAuthResult, TopicFilters } from '@nemq/sdk';
 
 /** tapable stage = -EMQX priority: lower runs first */
-export const STAGE = { FIRST: -1000, DEFAULT: 0, FILE_ACL: 1, LAST: 1000 } as const;
+export const STAGE = HookStage;
+
+/** hooks carry the kernel's Message (it holds the shared encoder) where the SDK says Message */
+type K<T> = T extends SdkMessage ? Message : T;
+type KArgs<T extends readonly unknown[]> = { [I in keyof T]: K<T[I]> };
+type Last<T> = T extends readonly [...unknown[], infer L] ? L : never;
+type Init<T> = T extends readonly [...infer I, unknown] ? I : never;
+type Mode<P extends HookPoint> = (typeof HOOK_TABLE)[P]['mode'];
+type Async<P extends HookPoint> = (typeof HOOK_TABLE)[P]['async'];
+
+/** the arguments the kernel passes: a fold's accumulator first */
+export type CallArgs<P extends HookPoint> = Mode<P> extends 'fold'
+  ? [K<Last<HookArgs<P>>>, ...KArgs<Init<HookArgs<P>>>]
+  : KArgs<HookArgs<P>>;
+
+export type KernelHook<P extends HookPoint> = Mode<P> extends 'fold'
+  ? Async<P> extends true ? AsyncSeriesWaterfallHook<CallArgs<P>> : SyncWaterfallHook<CallArgs<P>>
+  : Mode<P> extends 'bail'
+    ? Async<P> extends true ? AsyncSeriesBailHook<CallArgs<P>, K<HookResult<P>> | undefined> : SyncBailHook<CallArgs<P>, K<HookResult<P>> | undefined>
+    : Async<P> extends true ? AsyncSeriesHook<CallArgs<P>> : SyncHook<CallArgs<P>>;
+
+export type KernelHooks = { readonly [P in HookPoint]: KernelHook<P> };
+
+/** argument names in call order (tapable generates its call code from them) */
+export function callNames(p: HookPoint): string[] {
+  const { mode, args } = HOOK_TABLE[p];
+  return mode === 'fold' ? [args[args.length - 1]!, ...args.slice(0, -1)] : [...args];
+}
+
+export function createHook<P extends HookPoint>(p: P): KernelHook<P> {
+  const { mode, async } = HOOK_TABLE[p];
+  const names = callNames(p) as never;
+  if (mode === 'fold') return (async ? new AsyncSeriesWaterfallHook(names) : new SyncWaterfallHook(names)) as KernelHook<P>;
+  if (mode === 'bail') return (async ? new AsyncSeriesBailHook(names) : new SyncBailHook(names)) as KernelHook<P>;
+  return (async ? new AsyncSeriesHook(names) : new SyncHook(names)) as KernelHook<P>;
+}
+
+export function isAsync(p: HookPoint): boolean {
+  return HOOK_TABLE[p].async;
+}
+
+/** how many leading call arguments a tap gets moved to the end (the fold accumulator) */
+export function foldArity(p: HookPoint): number {
+  const { mode, args } = HOOK_TABLE[p];
+  return mode === 'fold' ? args.length : 0;
+}

@@ -1,13 +1,12 @@
 // Owns the real tapable hooks. Everyone taps through here so that each tap has an
-// owner: one tap's error is caught, logged and counted (EMQX safe_execute), and an
-// owner's taps can be removed by rebuilding the affected hooks (tapable has no untap).
-import { hookFactories, HOOK_POINTS, type HookPoint, type KernelHooks } from './hookpoints.js';
+// owner: one tap's error is caught, logged and counted per owner and hook point (EMQX
+// safe_execute), and an owner's taps can be removed by rebuilding the affected hooks
+// (tapable has no untap).
+import type { HookFn, TapOptions } from '@nemq/sdk';
+import { createHook, foldArity, HOOK_POINTS, isAsync, type HookPoint, type KernelHooks } from './hookpoints.js';
 import type { Logger } from '../logger.js';
 
-export interface TapOptions {
-  stage?: number;
-  before?: string | readonly string[];
-}
+export type { TapOptions };
 
 type AnyFn = (...args: any[]) => any;
 
@@ -22,8 +21,8 @@ interface TapRecord {
 
 export class HookRegistry {
   hooks: KernelHooks;
-  /** errors thrown by taps, per hook point */
-  readonly errors = new Map<HookPoint, number>();
+  /** errors thrown by taps: owner → hook point → count */
+  readonly errors = new Map<string, Map<HookPoint, number>>();
   private records: TapRecord[] = [];
   /** async tap calls currently running, per owner */
   private readonly inflight = new Map<string, number>();
@@ -32,12 +31,12 @@ export class HookRegistry {
     this.hooks = buildAll();
   }
 
-  tap<P extends HookPoint>(owner: string, point: P, fn: AnyFn, options: TapOptions = {}): void {
-    if (!hookFactories[point]) throw new Error(`unknown hook point ${point}`);
-    const hook = this.hooks[point] as unknown as { tapPromise?: unknown; tap: unknown };
-    const async = !('call' in hook && typeof (hook as { call?: unknown }).call === 'function');
-    const rec: TapRecord = { owner, point, options, fn, async, wrapped: fn };
-    rec.wrapped = async ? this.wrapAsync(rec) : this.wrapSync(rec);
+  /** `fn` takes EMQX's argument order (a fold's accumulator last), as the SDK declares it */
+  tap<P extends HookPoint>(owner: string, point: P, fn: HookFn<P>, options: TapOptions = {}): void {
+    if (!HOOK_POINTS.includes(point)) throw new Error(`unknown hook point ${point}`);
+    if (typeof fn !== 'function') throw new Error(`hook ${point}: tap of ${owner} is not a function`);
+    const rec: TapRecord = { owner, point, options, fn: fn as AnyFn, async: isAsync(point), wrapped: fn as AnyFn };
+    rec.wrapped = rec.async ? this.wrapAsync(rec) : this.wrapSync(rec);
     this.records.push(rec);
     attach(this.hooks[point], rec);
   }
@@ -50,7 +49,7 @@ export class HookRegistry {
     const points = new Set(gone.map((r) => r.point));
     const next: Record<string, unknown> = { ...this.hooks };
     for (const p of points) {
-      const h = hookFactories[p]();
+      const h = createHook(p);
       for (const r of this.records) if (r.point === p) attach(h, r);
       next[p] = h;
     }
@@ -66,32 +65,67 @@ export class HookRegistry {
     return this.inflight.get(owner) ?? 0;
   }
 
+  /** tap errors of one owner (or every owner) by hook point */
+  errorCounts(owner?: string): Map<HookPoint, number> {
+    const out = new Map<HookPoint, number>();
+    for (const [o, byPoint] of this.errors) {
+      if (owner !== undefined && o !== owner) continue;
+      for (const [p, n] of byPoint) out.set(p, (out.get(p) ?? 0) + n);
+    }
+    return out;
+  }
+
+  /** the first error of an owner at a point is logged with its stack; later ones at debug */
   private failed(rec: TapRecord, err: unknown): void {
-    this.errors.set(rec.point, (this.errors.get(rec.point) ?? 0) + 1);
-    this.logger.error(`hook ${rec.point}: tap of ${rec.owner} failed: ${(err as Error)?.stack ?? String(err)}`);
+    let byPoint = this.errors.get(rec.owner);
+    if (!byPoint) this.errors.set(rec.owner, (byPoint = new Map()));
+    const n = (byPoint.get(rec.point) ?? 0) + 1;
+    byPoint.set(rec.point, n);
+    if (n === 1) this.logger.error(`hook ${rec.point}: tap of ${rec.owner} failed: ${(err as Error)?.stack ?? String(err)}`);
+    else this.logger.debug(`hook ${rec.point}: tap of ${rec.owner} failed (${n} times): ${(err as Error)?.message ?? String(err)}`);
   }
 
   // Hook points take at most three arguments: fixed-arity wrappers allocate nothing per call
-  // (a rest parameter would build an array for every message).
+  // (a rest parameter would build an array for every message). A fold's accumulator comes
+  // first from tapable and goes last to the tap (EMQX's order).
   private wrapSync(rec: TapRecord): AnyFn {
     const fn = rec.fn;
+    const fold = foldArity(rec.point);
+    const fail = (err: unknown): undefined => void this.failed(rec, err);
+    if (fold === 2) {
+      return (acc: unknown, a: unknown) => {
+        try {
+          return fn(a, acc);
+        } catch (err) {
+          return fail(err);
+        }
+      };
+    }
+    if (fold === 3) {
+      return (acc: unknown, a: unknown, b: unknown) => {
+        try {
+          return fn(a, b, acc);
+        } catch (err) {
+          return fail(err);
+        }
+      };
+    }
     return (a: unknown, b: unknown, c: unknown) => {
       try {
         return fn(a, b, c);
       } catch (err) {
-        this.failed(rec, err);
-        return undefined;
+        return fail(err);
       }
     };
   }
 
   private wrapAsync(rec: TapRecord): AnyFn {
-    const fn = rec.fn;
+    const call = ordered(rec.fn, foldArity(rec.point));
     const owner = rec.owner;
     return async (a: unknown, b: unknown, c: unknown) => {
       this.inflight.set(owner, (this.inflight.get(owner) ?? 0) + 1);
       try {
-        return await fn(a, b, c);
+        return await call(a, b, c);
       } catch (err) {
         this.failed(rec, err);
         return undefined;
@@ -102,9 +136,16 @@ export class HookRegistry {
   }
 }
 
+/** the tap called with its arguments in EMQX's order */
+function ordered(fn: AnyFn, fold: number): AnyFn {
+  if (fold === 2) return (acc: unknown, a: unknown) => fn(a, acc);
+  if (fold === 3) return (acc: unknown, a: unknown, b: unknown) => fn(a, b, acc);
+  return fn;
+}
+
 function buildAll(): KernelHooks {
   const out: Record<string, unknown> = {};
-  for (const p of HOOK_POINTS) out[p] = hookFactories[p]();
+  for (const p of HOOK_POINTS) out[p] = createHook(p);
   return Object.freeze(out) as unknown as KernelHooks;
 }
 

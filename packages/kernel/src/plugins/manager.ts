@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { ConfValues, Plugin, PluginContext, PluginManifest, PluginMessage } from '@nemq/sdk';
+import type { ConfValues, Message as PluginMessage, Plugin, PluginContext, PluginManifest } from '@nemq/sdk';
 import * as semver from 'semver';
 import type { BrokerNode } from '../node.js';
 import { Subscription, type Subscriber } from '../router/router.js';
@@ -319,6 +319,8 @@ export class PluginManager {
     };
     return {
       name,
+      version: rec.info.version,
+      handover: undefined,
       config,
       logger,
       signal: rec.abort.signal,

@@ -3,7 +3,7 @@
 // connection when the session expiry interval says so. No IO: it talks to the
 // channel through the Outlet while online.
 import type { QoS } from '@nemq/codec';
-import type { Message, SubOpts } from '../types.js';
+import type { Message, SessInfo, SubOpts } from '../types.js';
 import { Subscription, type Subscriber } from '../router/router.js';
 import { AWAIT_ACK, AWAIT_COMP, Inflight } from './inflight.js';
 import { MQueue, Queued } from './mqueue.js';
@@ -229,7 +229,7 @@ export class Session implements Subscriber {
     return n;
   }
 
-  info(): Record<string, unknown> {
+  info(): SessInfo {
     return {
       clientid: this.clientid,
       created_at: this.createdAt,
