@@ -31,7 +31,7 @@ const ctl = async (...args: string[]) => (await b.node.ctl.run(args)).output;
 
 test('plugins list shows installed plugins with EMQX output; non-plugins are ignored', async () => {
   const out = await ctl('plugins', 'list');
-  expect(out).toContain('Plugin(fx_good, description=Fixture: counts publishes, active=false)');
+  expect(out).toContain('Plugin(fx_good, description=Fixture: counts publishes, active=false, version=1.0.0)');
   expect(out).not.toContain('notaplugin');
 });
 
@@ -95,38 +95,80 @@ test('a bad etc/plugins/<name>.conf names file, line and the expected value', as
   await pm().load('fx_conf');
 });
 
-test('a tap that throws at run time is isolated, logged and counted', async () => {
+test('a tap that throws at run time is isolated, counted per plugin and hook point in plugins list and broker metrics', async () => {
   await pm().load('fx_tap_throws');
   const sub = await connect(b.url, { protocolVersion: 4 });
   const got = collect(sub);
   await sub.subscribeAsync('x', { qos: 0 });
   await sub.publishAsync('x', 'y', { qos: 1 });
-  await waitFor(() => got.length === 1);
-  expect(b.node.registry.errorCounts('fx_tap_throws').get('message.publish')).toBeGreaterThanOrEqual(1);
+  await sub.publishAsync('x', 'z', { qos: 1 });
+  await waitFor(() => got.length === 2);
+  // both publishes, and the $SYS presence message of the client's connect
+  const n = b.node.registry.errorCounts('fx_tap_throws').get('message.publish')!;
+  expect(n).toBeGreaterThanOrEqual(2);
+  expect(await ctl('plugins', 'list')).toContain(`active=true, version=1.0.0, tap_errors=message.publish:${n})`);
+  const metrics = await ctl('broker', 'metrics');
+  expect(metrics).toMatch(new RegExp(`^hooks\\.tap_errors\\.fx_tap_throws\\.message\\.publish *: ${n}$`, 'm'));
+  expect(metrics).toMatch(new RegExp(`^hooks\\.tap_errors *: ${n}$`, 'm'));
 });
 
-test('reload picks up new code on disk (hot upgrade) in a running node; clients stay connected', async () => {
+test('reload picks up new code on disk (hot upgrade) in a running node, hands over state; clients stay connected', async () => {
   // a real node process: the test runner's own module loader would hide Node's require cache
   const n = await spawnNode({
     EMQX_NODE__DATA_DIR: join(dir, 'node'), EMQX_PLUGINS__EXPAND_PLUGINS_DIR: join(dir, 'plugins'), EMQX_PLUGINS__ETC_DIR: join(dir, 'etc'),
     EMQX_PLUGINS__LOADED_FILE: join(dir, 'node/loaded_plugins'),
   });
   const ctlRun = n.ctl;
+  const file = join(dir, 'plugins/fx_version/index.js');
+  const pkg = join(dir, 'plugins/fx_version/package.json');
+  const v1 = readFileSync(file, 'utf8');
+  const write = (code: string, version: string): void => {
+    writeFileSync(file, code);
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]+"/, `"version": "${version}"`));
+    const later = new Date(Date.now() + 2000 + Math.random() * 1000);
+    utimesSync(file, later, later);
+  };
   try {
     const c = await connect(`mqtt://127.0.0.1:${n.ports.tcp}`, { protocolVersion: 5 });
     expect(await ctlRun('plugins', 'load', 'fx_version')).toBe('Plugin fx_version loaded successfully.\n');
-    expect(await ctlRun('fx_version')).toBe('v1\n');
+    expect(await ctlRun('fx_version', 'inc')).toBe('1\n');
+    expect(await ctlRun('fx_version', 'inc')).toBe('2\n');
+    // unchanged code: the same module, state handed over
     expect(await ctlRun('plugins', 'reload', 'fx_version')).toBe('Plugin fx_version reloaded successfully.\n');
-    expect(await ctlRun('fx_version')).toBe('v1\n');
-    const file = join(dir, 'plugins/fx_version/index.js');
-    writeFileSync(file, readFileSync(file, 'utf8').replace("'v1'", "'v2'"));
-    utimesSync(file, new Date(), new Date(Date.now() + 2000));
+    expect(await ctlRun('fx_version')).toBe('v1 1.0.0 n=2 from=1.0.0\n');
+    // new code that cannot even be loaded: the running version keeps serving, and says so
+    write('module.exports = {;', '1.1.0');
+    const broken = await ctlRun('plugins', 'reload', 'fx_version').catch((e: { stdout: string }) => e.stdout);
+    expect(broken).toMatch(/^Reload plugin fx_version error: bad_plugin\.\n.*fx_version 1\.0\.0 keeps running/);
+    expect(await ctlRun('fx_version')).toBe('v1 1.0.0 n=2 from=1.0.0\n');
+    expect(await ctlRun('plugins', 'list')).toContain('Plugin(fx_version, description=Fixture: code that changes, active=true, version=1.0.0, installed=1.1.0)');
+    // new code whose start throws: rolled back to the running code, with its state
+    write(v1.replace('start(ctx) {', "start(ctx) { throw new Error('v3 cannot start');"), '1.2.0');
+    const failed = await ctlRun('plugins', 'reload', 'fx_version').catch((e: { stdout: string }) => e.stdout);
+    expect(failed).toMatch(/^Reload plugin fx_version error: start_failed\.\n.*v3 cannot start; rolled back: fx_version 1\.0\.0 keeps running/);
+    expect(await ctlRun('fx_version', 'inc')).toBe('3\n');
+    // new code that starts: the upgrade hands the count to v2
+    write(v1.replace("`v1 ", "`v2 "), '2.0.0');
     expect(await ctlRun('plugins', 'reload', 'fx_version')).toBe('Plugin fx_version reloaded successfully.\n');
-    expect(await ctlRun('fx_version')).toBe('v2\n');
+    expect(await ctlRun('fx_version')).toBe('v2 2.0.0 n=3 from=1.0.0\n');
+    expect(await ctlRun('plugins', 'list')).toContain('Plugin(fx_version, description=Fixture: code that changes, active=true, version=2.0.0)');
     expect(c.connected).toBe(true);
   } finally {
     await n.stop();
   }
+});
+
+test('a reload whose conf is broken keeps the running instance serving', async () => {
+  await pm().load('fx_good');
+  const pub = await connect(b.url, { protocolVersion: 4 });
+  await pub.publishAsync('t/1', 'a', { qos: 1 });
+  // the tap runs before PUBACK is sent
+  expect(await ctl('fx_good', 'stats')).toBe('seen=1 local=0 greeting=hello\n');
+  writeFileSync(join(dir, 'etc/fx_good.conf'), 'fx.times = many\n');
+  await expect(pm().reload('fx_good')).rejects.toMatchObject({ code: 'bad_config', message: expect.stringMatching(/fx\.times: expected an integer.*fx_good 1\.0\.0 keeps running/) });
+  await pub.publishAsync('t/2', 'b', { qos: 1 });
+  expect(await ctl('fx_good', 'stats')).toBe('seen=2 local=0 greeting=hello\n');
+  expect(b.node.registry.hooks['message.publish'].isUsed()).toBe(true);
 });
 
 test('data/loaded_plugins is loaded at boot', async () => {

@@ -1,6 +1,7 @@
 // The kernel's own emqx_ctl commands, with EMQX 4.3's output strings (reference §2.5, §5).
 import type { BrokerNode } from '../node.js';
 import { PluginError } from '../plugins/errors.js';
+import type { PluginListing } from '../plugins/manager.js';
 import { CtlFailure } from './registry.js';
 import { parseShare, validTopicFilter } from '../router/topic.js';
 import { uptime, datetime } from '../modules/sys.js';
@@ -13,6 +14,26 @@ function table(rows: Record<string, number | string>): string {
   return Object.keys(rows).sort().map((k) => `${k.padEnd(30)}: ${rows[k]}`).join('\n') + '\n';
 }
 
+/** EMQX's `Plugin(name, description=..., active=...)`, then the running version, the installed one when it differs, and tap errors */
+function pluginLine(p: PluginListing): string {
+  let line = `Plugin(${p.name}, description=${p.description}, active=${p.active}, version=${p.version}`;
+  if (p.installed !== undefined) line += `, installed=${p.installed}`;
+  if (p.tapErrors.size > 0) line += `, tap_errors=${[...p.tapErrors].map(([point, n]) => `${point}:${n}`).join(';')}`;
+  return line + ')';
+}
+
+/** `hooks.tap_errors` and `hooks.tap_errors.<plugin>.<hook point>` for broker metrics */
+function tapErrorMetrics(errors: ReadonlyMap<string, ReadonlyMap<string, number>>): Record<string, number> {
+  const out: Record<string, number> = { 'hooks.tap_errors': 0 };
+  for (const [owner, byPoint] of errors) {
+    for (const [point, n] of byPoint) {
+      out[`hooks.tap_errors.${owner}.${point}`] = n;
+      out['hooks.tap_errors']! += n;
+    }
+  }
+  return out;
+}
+
 export function registerKernelCommands(node: BrokerNode): void {
   const ctl = node.ctl;
 
@@ -20,7 +41,7 @@ export function registerKernelCommands(node: BrokerNode): void {
 
   ctl.register(OWNER, 'broker', [['broker', 'Show broker version, uptime and description'], ['broker stats', 'Show broker statistics of clients, topics, subscribers'], ['broker metrics', 'Show broker metrics']], (args) => {
     if (args[0] === 'stats') return table(node.statsSnapshot());
-    if (args[0] === 'metrics') return table(node.metrics.snapshot());
+    if (args[0] === 'metrics') return table({ ...node.metrics.snapshot(), ...tapErrorMetrics(node.registry.errors) });
     if (args.length > 0) return ctl.usage('broker');
     return [
       `sysdescr  : EMQ X Broker (nemq)`,
@@ -35,7 +56,7 @@ export function registerKernelCommands(node: BrokerNode): void {
     const [sub, name] = args;
     if (!pm) return 'Plugins are not enabled on this node.\n';
     if (sub === 'list' && args.length === 1) {
-      return pm.list().map((p) => `Plugin(${p.name}, description=${p.description}, active=${p.active})`).join('\n') + '\n';
+      return pm.list().map(pluginLine).join('\n') + '\n';
     }
     if (name === undefined || args.length !== 2) return ctl.usage('plugins');
     try {

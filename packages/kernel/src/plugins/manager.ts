@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { ConfValues, Message as PluginMessage, Plugin, PluginContext, PluginManifest } from '@nemq/sdk';
+import type { ConfValues, Handover, Message as PluginMessage, Plugin, PluginContext, PluginManifest, StopReason } from '@nemq/sdk';
 import * as semver from 'semver';
 import type { BrokerNode } from '../node.js';
 import { Subscription, type Subscriber } from '../router/router.js';
@@ -14,6 +14,7 @@ import { Message, type SubOpts } from '../types.js';
 import { readPluginConf } from './conf.js';
 import { PluginError } from './errors.js';
 import { readLoaded, writeLoaded } from './loaded-file.js';
+import { linkSdk, sdkMismatch, SDK_VERSION } from './sdk-link.js';
 
 export interface PluginsOptions {
   /** directories holding plugin packages (sub-directories and node_modules) */
@@ -37,11 +38,27 @@ export interface InstalledPlugin {
   version: string;
   dir: string;
   main: string;
+  /** the @nemq/sdk range the package asks for when the node's SDK does not meet it */
+  sdkMismatch: string | undefined;
+}
+
+export interface PluginListing {
+  name: string;
+  description: string;
+  type: string;
+  /** the running version when active, else the installed one */
+  version: string;
+  /** set when the package on disk is another version than the running one */
+  installed: string | undefined;
+  active: boolean;
+  /** errors thrown by the plugin's taps, by hook point */
+  tapErrors: Map<string, number>;
 }
 
 interface Loaded {
   info: InstalledPlugin;
   plugin: Plugin;
+  config: ConfValues;
   abort: AbortController;
   disposers: Array<() => void | Promise<void>>;
   subs: Set<Subscription>;
@@ -77,10 +94,12 @@ export class PluginManager {
       const pj = join(dir, 'package.json');
       if (!existsSync(pj)) return;
       try {
-        const pkg = JSON.parse(readFileSync(pj, 'utf8')) as { version?: string; main?: string; emqxPlugin?: PluginManifest };
+        const pkg = JSON.parse(readFileSync(pj, 'utf8')) as { version?: string; main?: string; emqxPlugin?: PluginManifest } & Parameters<typeof sdkMismatch>[0];
         const m = pkg.emqxPlugin;
         if (!m || typeof m.name !== 'string' || !/^[A-Za-z0-9_]+$/.test(m.name)) return;
-        if (!out.has(m.name)) out.set(m.name, { manifest: m, version: pkg.version ?? '0.0.0', dir: resolve(dir), main: resolve(dir, pkg.main ?? 'index.js') });
+        if (!out.has(m.name)) {
+          out.set(m.name, { manifest: m, version: pkg.version ?? '0.0.0', dir: resolve(dir), main: resolve(dir, pkg.main ?? 'index.js'), sdkMismatch: sdkMismatch(pkg) });
+        }
       } catch (err) {
         this.node.logger.warning(`plugins: cannot read ${pj}: ${(err as Error).message}`);
       }
@@ -102,9 +121,21 @@ export class PluginManager {
     return out;
   }
 
-  list(): Array<{ name: string; description: string; type: string; version: string; active: boolean }> {
+  list(): PluginListing[] {
     return [...this.discover().values()]
-      .map((p) => ({ name: p.manifest.name, description: p.manifest.description ?? '', type: p.manifest.type ?? 'feature', version: p.version, active: this.loaded.has(p.manifest.name) }))
+      .map((p) => {
+        const name = p.manifest.name;
+        const running = this.loaded.get(name)?.info.version;
+        return {
+          name,
+          description: p.manifest.description ?? '',
+          type: p.manifest.type ?? 'feature',
+          version: running ?? p.version,
+          installed: running !== undefined && running !== p.version ? p.version : undefined,
+          active: running !== undefined,
+          tapErrors: this.node.registry.errorCounts(name),
+        };
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -146,11 +177,42 @@ export class PluginManager {
     return this.serial(() => this.doUnload(name, o.persist !== false, o.force === true));
   }
 
+  /**
+   * Reload = upgrade: the new code and conf are read first (a failure leaves the running
+   * version serving); then the running instance stops with 'upgrade' and what it returns is
+   * handed to the new instance. If the new one fails to start, the old one is started again
+   * with its own state, and the error says so.
+   */
   reload(name: string): Promise<void> {
     return this.serial(async () => {
-      if (!this.discover().has(name)) throw new PluginError('not_found', name, "The plugin doesn't exist.");
-      if (this.loaded.has(name)) await this.doUnload(name, false, true);
-      await this.doLoad(name, true);
+      const info = this.discover().get(name);
+      if (!info) throw new PluginError('not_found', name, "The plugin doesn't exist.");
+      const cur = this.loaded.get(name);
+      if (!cur) return this.doLoad(name, true);
+      const kept = `${name} ${cur.info.version} keeps running`;
+      let plugin: Plugin;
+      let config: ConfValues;
+      try {
+        this.check(info);
+        plugin = this.importPlugin(info);
+        config = this.readConf(info, plugin);
+      } catch (err) {
+        throw PluginError.wrap(err, 'bad_plugin', name, kept);
+      }
+      const state = await this.cleanup(cur, 'upgrade');
+      this.loaded.delete(name);
+      const handover: Handover<unknown> | undefined = state === undefined ? undefined : { version: cur.info.version, state };
+      try {
+        await this.start(info, plugin, config, handover);
+      } catch (err) {
+        try {
+          await this.start(cur.info, cur.plugin, cur.config, handover);
+        } catch (again) {
+          throw PluginError.wrap(err, 'start_failed', name, `rolling back to ${cur.info.version} failed too: ${(again as Error).message}; ${name} is not running`);
+        }
+        throw PluginError.wrap(err, 'start_failed', name, `rolled back: ${kept}`);
+      }
+      this.node.logger.info(`plugins: ${name} ${cur.info.version} -> ${info.version} reloaded`);
     });
   }
 
@@ -176,17 +238,35 @@ export class PluginManager {
     const info = this.discover().get(name);
     if (!info) throw new PluginError('not_found', name, 'not installed');
     if (this.loaded.has(name)) throw new PluginError('already_started', name, 'already loaded');
+    this.check(info);
+    const plugin = this.importPlugin(info);
+    const config = this.readConf(info, plugin);
+    await this.start(info, plugin, config, undefined);
+    this.loads++;
+    if (persist) this.persist(name, true);
+    this.node.logger.info(`plugins: ${name} ${info.version} loaded`);
+  }
+
+  /** the kernel and SDK ranges and the dependencies a plugin states */
+  private check(info: InstalledPlugin): void {
     const m = info.manifest;
+    const name = m.name;
     if (m.broker && !semver.satisfies(this.node.kernelVersion, m.broker, { includePrerelease: true })) {
       throw new PluginError('incompatible', name, `needs kernel ${m.broker}, this is ${this.node.kernelVersion}`);
+    }
+    if (info.sdkMismatch !== undefined) {
+      throw new PluginError('incompatible', name, `needs @nemq/sdk ${info.sdkMismatch}, this node provides ${SDK_VERSION}`);
     }
     for (const dep of m.dependencies ?? []) {
       if (!this.loaded.has(dep)) throw new PluginError('missing_dependency', name, `load ${dep} first`);
     }
-    const plugin = this.importPlugin(info);
-    const config = this.readConf(info, plugin);
-    const rec: Loaded = { info, plugin, abort: new AbortController(), disposers: [], subs: new Set() };
-    const ctx = this.context(rec, config);
+  }
+
+  /** runs start() within the start timeout; a failed start leaves nothing behind */
+  private async start(info: InstalledPlugin, plugin: Plugin, config: ConfValues, handover: Handover<unknown> | undefined): Promise<void> {
+    const name = info.manifest.name;
+    const rec: Loaded = { info, plugin, config, abort: new AbortController(), disposers: [], subs: new Set() };
+    const ctx = this.context(rec, config, handover);
     this.loaded.set(name, rec);
     const timeout = this.opts.startTimeout ?? 15000;
     let timer: NodeJS.Timeout | undefined;
@@ -206,12 +286,9 @@ export class PluginManager {
     } finally {
       clearTimeout(timer);
     }
-    this.loads++;
-    if (persist) this.persist(name, true);
-    this.node.logger.info(`plugins: ${name} ${info.version} loaded`);
   }
 
-  private async doUnload(name: string, persist: boolean, force: boolean, reason: 'unload' | 'shutdown' = 'unload'): Promise<void> {
+  private async doUnload(name: string, persist: boolean, force: boolean, reason: StopReason = 'unload'): Promise<void> {
     if (!this.discover().has(name) && !this.loaded.has(name)) throw new PluginError('not_found', name, 'not installed');
     const rec = this.loaded.get(name);
     if (!rec) throw new PluginError('not_started', name, 'not loaded');
@@ -228,8 +305,11 @@ export class PluginManager {
     this.node.logger.info(`plugins: ${name} unloaded`);
   }
 
-  /** abort, untap, drain calls in flight, stop, dispose (LIFO); every step runs even if one throws */
-  private async cleanup(rec: Loaded, reason: 'unload' | 'shutdown'): Promise<void> {
+  /**
+   * abort, untap, drain calls in flight, stop, dispose (LIFO); every step runs even if one
+   * throws. Returns what stop() returned (the handover state on 'upgrade').
+   */
+  private async cleanup(rec: Loaded, reason: StopReason): Promise<unknown> {
     const name = rec.info.manifest.name;
     const log = this.node.logger;
     rec.abort.abort();
@@ -239,8 +319,9 @@ export class PluginManager {
     rec.subs.clear();
     const until = Date.now() + (this.opts.stopTimeout ?? 5000);
     while (this.node.registry.inflightCalls(name) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    let state: unknown;
     try {
-      await rec.plugin.stop?.(reason);
+      state = await rec.plugin.stop?.(reason);
     } catch (err) {
       log.error(`plugins: ${name} stop failed: ${(err as Error).message}`);
     }
@@ -252,6 +333,7 @@ export class PluginManager {
       }
     }
     rec.disposers.length = 0;
+    return state ?? undefined;
   }
 
   private persist(name: string, on: boolean): void {
@@ -274,6 +356,7 @@ export class PluginManager {
     const cached = this.modules.get(name);
     if (cached && cached.key === key) return cached.plugin;
     const own = realpathSync(info.dir) + sep;
+    linkSdk(own);
     for (const k of Object.keys(nodeRequire.cache)) {
       if (k.startsWith(own) && !k.slice(own.length).includes(`node_modules${sep}`)) delete nodeRequire.cache[k];
     }
@@ -304,7 +387,7 @@ export class PluginManager {
 
   // ---- the context a plugin gets -------------------------------------------
 
-  private context(rec: Loaded, config: ConfValues): PluginContext {
+  private context(rec: Loaded, config: ConfValues, handover: Handover<unknown> | undefined): PluginContext {
     const node = this.node;
     const name = rec.info.manifest.name;
     const prefix = `[${name}] `;
@@ -320,7 +403,7 @@ export class PluginManager {
     return {
       name,
       version: rec.info.version,
-      handover: undefined,
+      handover,
       config,
       logger,
       signal: rec.abort.signal,
