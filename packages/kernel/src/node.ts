@@ -2,6 +2,7 @@
 import type { QoS } from '@nemq/codec';
 import { Broker } from './broker/broker.js';
 import type { SharedStrategy } from './broker/shared.js';
+import { Subscriptions } from './broker/subscriptions.js';
 import type { ChannelEnv } from './channel/channel.js';
 import { RC } from './channel/reason-codes.js';
 import { ChannelManager } from './cm/cm.js';
@@ -53,6 +54,7 @@ export class BrokerNode implements Ctx, ChannelEnv {
   readonly metrics = new Metrics();
   readonly stats = new Stats();
   readonly broker: Broker;
+  readonly subscriptions: Subscriptions;
   readonly cm: ChannelManager;
   readonly listeners: Listener[];
   readonly startedAt = Date.now();
@@ -74,6 +76,7 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.registry = new HookRegistry(this.logger);
     this.zones = new Map(Object.entries(opts.zones ?? { external: defaultZone('external'), default: defaultZone('default') }));
     this.broker = new Broker(this, opts.sharedStrategy ?? 'random', new Map(Object.entries(opts.groupStrategies ?? {})));
+    this.subscriptions = new Subscriptions(this.broker.router, this.registry);
     this.cm = new ChannelManager(this, this.broker);
     this.fileAcl = opts.fileAcl ?? (() => 'nomatch');
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
