@@ -6,6 +6,7 @@ import { parseShare, validTopicFilter } from '../router/topic.js';
 import { uptime, datetime } from '../modules/sys.js';
 import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';
+import type { ClientInfo, SubOpts } from '../types.js';
 
 const OWNER = 'emqx';
 
@@ -100,6 +101,8 @@ export function registerKernelCommands(node: BrokerNode): void {
 
   ctl.register(OWNER, 'subscriptions', [['subscriptions list', 'List all subscriptions'], ['subscriptions show <ClientId>', 'Show subscriptions of a client'], ['subscriptions add <ClientId> <Topic> <QoS>', 'Add a static subscription manually'], ['subscriptions del <ClientId> <Topic>', 'Delete a static subscription manually']], (args) => {
     const [sub, id, topic, qos] = args;
+    // the connected client's info (mountpoint); an offline session has only its id
+    const clientOf = (clientid: string): ClientInfo => node.cm.channels.get(clientid)?.clientinfo ?? ({ clientid } as ClientInfo);
     const show = (clientid: string): string[] => {
       const s = node.cm.sessions.get(clientid);
       return s ? [...s.subscriptions.entries()].map(([t, x]) => `${clientid} -> ${t}:${x.opts.qos}`) : [];
@@ -118,16 +121,15 @@ export function registerKernelCommands(node: BrokerNode): void {
       const share = parseShare(topic);
       if (!s) return 'Not Found.\n';
       if (!share || !validTopicFilter(share.filter)) return 'Error: bad topic filter\n';
-      const opts = { qos: Number(qos) as QoS, nl: 0 as const, rap: 0 as const, rh: 0 as const, ...(share.group !== undefined ? { share: share.group } : {}) };
-      const { sub: subscription, isNew } = s.subscribe(topic, share.filter, opts);
-      if (isNew) node.broker.router.add(subscription);
+      const opts: SubOpts = { qos: Number(qos) as QoS, nl: 0, rap: 0, rh: 0 };
+      if (share.group !== undefined) opts.share = share.group;
+      // as SUBSCRIBE does, without its checks: mountpoint, session, router, session.subscribed
+      node.subscriptions.subscribe(s, clientOf(id), topic, opts);
       return 'ok\n';
     }
     if (sub === 'del' && id !== undefined && topic !== undefined) {
       const s = node.cm.sessions.get(id);
-      const removed = s?.unsubscribe(topic);
-      if (!removed) return 'Not Found.\n';
-      node.broker.router.remove(removed);
+      if (!s || !node.subscriptions.unsubscribe(s, clientOf(id), topic)) return 'Not Found.\n';
       return 'ok\n';
     }
     return ctl.usage('subscriptions');

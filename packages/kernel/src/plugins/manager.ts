@@ -8,9 +8,8 @@ import { join, resolve, sep } from 'node:path';
 import type { ConfValues, Plugin, PluginContext, PluginManifest, PluginMessage } from '@nemq/sdk';
 import * as semver from 'semver';
 import type { BrokerNode } from '../node.js';
-import { Subscription, type Subscriber } from '../router/router.js';
-import { parseShare } from '../router/topic.js';
-import { Message, type SubOpts } from '../types.js';
+import type { Subscription, Subscriber } from '../router/router.js';
+import type { Message } from '../types.js';
 import { readPluginConf } from './conf.js';
 import { PluginError } from './errors.js';
 import { readLoaded, writeLoaded } from './loaded-file.js';
@@ -336,16 +335,11 @@ export class PluginManager {
           node.publish(topic, payload, { ...o, from: o.from ?? name, properties: o.properties as Message['properties'] }),
         subscribe: (filter, onMessage, o = {}) => {
           live();
-          const share = parseShare(filter);
-          if (!share) throw new Error(`bad topic filter ${filter}`);
           const subscriber = new PluginSubscriber(`$plugin/${name}`, onMessage as (m: PluginMessage) => void, logger);
-          const opts: SubOpts = { qos: o.qos ?? 0, nl: 0, rap: 1, rh: 0 };
-          if (share.group !== undefined) opts.share = share.group;
-          const sub = new Subscription(subscriber, share.filter, opts);
-          node.broker.router.add(sub);
+          const sub = node.subscriptions.addLocal(subscriber, filter, { qos: o.qos ?? 0, nl: 0, rap: 1, rh: 0 });
           rec.subs.add(sub);
           return () => {
-            if (rec.subs.delete(sub)) node.broker.router.remove(sub);
+            if (rec.subs.delete(sub)) node.subscriptions.removeLocal(sub);
           };
         },
         deliverTo: (clientid, topic, msg) => node.deliverTo(clientid, topic, msg as unknown as Message),
