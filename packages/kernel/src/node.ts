@@ -20,6 +20,7 @@ import { CtlRegistry } from './ctl/registry.js';
 import { CtlServer } from './ctl/server.js';
 import { registerKernelCommands } from './ctl/commands.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
+import type { CtlPort, PluginHost } from './ports.js';
 
 /** the EMQX version we behave as (status, $SYS/brokers/<node>/version) */
 export const VERSION = '4.3.0';
@@ -47,7 +48,7 @@ export interface BrokerOptions {
   ctlSocket?: string;
 }
 
-export class BrokerNode implements Ctx, ChannelEnv {
+export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   readonly nodeName: string;
   readonly logger: Logger;
   readonly registry: HookRegistry;

@@ -1,5 +1,4 @@
 // The kernel's own emqx_ctl commands, with EMQX 4.3's output strings (reference §2.5, §5).
-import type { BrokerNode } from '../node.js';
 import { PluginError } from '../plugins/errors.js';
 import { CtlFailure } from './registry.js';
 import { parseShare, validTopicFilter } from '../router/topic.js';
@@ -7,6 +6,7 @@ import { uptime, datetime } from '../modules/sys.js';
 import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';
 import type { ClientInfo, SubOpts } from '../types.js';
+import type { CtlPort } from '../ports.js';
 
 const OWNER = 'emqx';
 
@@ -14,7 +14,7 @@ function table(rows: Record<string, number | string>): string {
   return Object.keys(rows).sort().map((k) => `${k.padEnd(30)}: ${rows[k]}`).join('\n') + '\n';
 }
 
-export function registerKernelCommands(node: BrokerNode): void {
+export function registerKernelCommands(node: CtlPort): void {
   const ctl = node.ctl;
 
   ctl.register(OWNER, 'status', [['status', 'Show broker status']], () => `Node '${node.nodeName}' ${node.version} is started\n`);

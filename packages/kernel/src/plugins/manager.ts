@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { join, resolve, sep } from 'node:path';
 import type { ConfValues, Plugin, PluginContext, PluginManifest, PluginMessage } from '@nemq/sdk';
 import * as semver from 'semver';
-import type { BrokerNode } from '../node.js';
+import type { PluginHost } from '../ports.js';
 import type { Subscription, Subscriber } from '../router/router.js';
 import type { Message } from '../types.js';
 import { readPluginConf } from './conf.js';
@@ -65,7 +65,7 @@ export class PluginManager {
   loads = 0;
   unloads = 0;
 
-  constructor(private readonly node: BrokerNode, readonly opts: PluginsOptions) {}
+  constructor(private readonly node: PluginHost, readonly opts: PluginsOptions) {}
 
   // ---- discovery ---------------------------------------------------------
 
