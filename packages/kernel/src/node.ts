@@ -2,6 +2,7 @@
 import type { QoS } from '@nemq/codec';
 import { Broker } from './broker/broker.js';
 import type { SharedStrategy } from './broker/shared.js';
+import { Subscriptions } from './broker/subscriptions.js';
 import type { ChannelEnv } from './channel/channel.js';
 import { RC } from './channel/reason-codes.js';
 import { ChannelManager } from './cm/cm.js';
@@ -20,6 +21,7 @@ import { CtlRegistry } from './ctl/registry.js';
 import { CtlServer } from './ctl/server.js';
 import { registerKernelCommands } from './ctl/commands.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
+import type { CtlPort, PluginHost } from './ports.js';
 
 /** the EMQX version we behave as (status, $SYS/brokers/<node>/version) */
 export const VERSION = '4.3.0';
@@ -47,13 +49,14 @@ export interface BrokerOptions {
   ctlSocket?: string;
 }
 
-export class BrokerNode implements Ctx, ChannelEnv {
+export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   readonly nodeName: string;
   readonly logger: Logger;
   readonly registry: HookRegistry;
   readonly metrics = new Metrics();
   readonly stats = new Stats();
   readonly broker: Broker;
+  readonly subscriptions: Subscriptions;
   readonly cm: ChannelManager;
   readonly listeners: Listener[];
   readonly startedAt = Date.now();
@@ -75,6 +78,7 @@ export class BrokerNode implements Ctx, ChannelEnv {
     this.registry = new HookRegistry(this.logger);
     this.zones = new Map(Object.entries(opts.zones ?? { external: defaultZone('external'), default: defaultZone('default') }));
     this.broker = new Broker(this, opts.sharedStrategy ?? 'random', new Map(Object.entries(opts.groupStrategies ?? {})));
+    this.subscriptions = new Subscriptions(this.broker.router, this.registry);
     this.cm = new ChannelManager(this, this.broker);
     this.fileAcl = opts.fileAcl ?? (() => 'nomatch');
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])

@@ -1,12 +1,12 @@
 // The kernel's own emqx_ctl commands, with EMQX 4.3's output strings (reference §2.5, §5).
-import type { BrokerNode } from '../node.js';
 import { PluginError } from '../plugins/errors.js';
-import type { PluginListing } from '../plugins/manager.js';
 import { CtlFailure } from './registry.js';
 import { parseShare, validTopicFilter } from '../router/topic.js';
 import { uptime, datetime } from '../modules/sys.js';
 import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';
+import type { ClientInfo, SubOpts } from '../types.js';
+import type { CtlPort, PluginListing } from '../ports.js';
 
 const OWNER = 'emqx';
 
@@ -34,7 +34,7 @@ function tapErrorMetrics(errors: ReadonlyMap<string, ReadonlyMap<string, number>
   return out;
 }
 
-export function registerKernelCommands(node: BrokerNode): void {
+export function registerKernelCommands(node: CtlPort): void {
   const ctl = node.ctl;
 
   ctl.register(OWNER, 'status', [['status', 'Show broker status']], () => `Node '${node.nodeName}' ${node.version} is started\n`);
@@ -121,6 +121,8 @@ export function registerKernelCommands(node: BrokerNode): void {
 
   ctl.register(OWNER, 'subscriptions', [['subscriptions list', 'List all subscriptions'], ['subscriptions show <ClientId>', 'Show subscriptions of a client'], ['subscriptions add <ClientId> <Topic> <QoS>', 'Add a static subscription manually'], ['subscriptions del <ClientId> <Topic>', 'Delete a static subscription manually']], (args) => {
     const [sub, id, topic, qos] = args;
+    // the connected client's info (mountpoint); an offline session has only its id
+    const clientOf = (clientid: string): ClientInfo => node.cm.channels.get(clientid)?.clientinfo ?? ({ clientid } as ClientInfo);
     const show = (clientid: string): string[] => {
       const s = node.cm.sessions.get(clientid);
       return s ? [...s.subscriptions.entries()].map(([t, x]) => `${clientid} -> ${t}:${x.opts.qos}`) : [];
@@ -139,16 +141,15 @@ export function registerKernelCommands(node: BrokerNode): void {
       const share = parseShare(topic);
       if (!s) return 'Not Found.\n';
       if (!share || !validTopicFilter(share.filter)) return 'Error: bad topic filter\n';
-      const opts = { qos: Number(qos) as QoS, nl: 0 as const, rap: 0 as const, rh: 0 as const, ...(share.group !== undefined ? { share: share.group } : {}) };
-      const { sub: subscription, isNew } = s.subscribe(topic, share.filter, opts);
-      if (isNew) node.broker.router.add(subscription);
+      const opts: SubOpts = { qos: Number(qos) as QoS, nl: 0, rap: 0, rh: 0 };
+      if (share.group !== undefined) opts.share = share.group;
+      // as SUBSCRIBE does, without its checks: mountpoint, session, router, session.subscribed
+      node.subscriptions.subscribe(s, clientOf(id), topic, opts);
       return 'ok\n';
     }
     if (sub === 'del' && id !== undefined && topic !== undefined) {
       const s = node.cm.sessions.get(id);
-      const removed = s?.unsubscribe(topic);
-      if (!removed) return 'Not Found.\n';
-      node.broker.router.remove(removed);
+      if (!s || !node.subscriptions.unsubscribe(s, clientOf(id), topic)) return 'Not Found.\n';
       return 'ok\n';
     }
     return ctl.usage('subscriptions');

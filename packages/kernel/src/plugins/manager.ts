@@ -7,10 +7,9 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { join, resolve, sep } from 'node:path';
 import type { ConfValues, Handover, Message as PluginMessage, Plugin, PluginContext, PluginManifest, StopReason } from '@nemq/sdk';
 import * as semver from 'semver';
-import type { BrokerNode } from '../node.js';
-import { Subscription, type Subscriber } from '../router/router.js';
-import { parseShare } from '../router/topic.js';
-import { Message, type SubOpts } from '../types.js';
+import type { PluginHost, PluginListing } from '../ports.js';
+import type { Subscription, Subscriber } from '../router/router.js';
+import type { Message } from '../types.js';
 import { readPluginConf } from './conf.js';
 import { PluginError } from './errors.js';
 import { readLoaded, writeLoaded } from './loaded-file.js';
@@ -42,18 +41,6 @@ export interface InstalledPlugin {
   sdkMismatch: string | undefined;
 }
 
-export interface PluginListing {
-  name: string;
-  description: string;
-  type: string;
-  /** the running version when active, else the installed one */
-  version: string;
-  /** set when the package on disk is another version than the running one */
-  installed: string | undefined;
-  active: boolean;
-  /** errors thrown by the plugin's taps, by hook point */
-  tapErrors: Map<string, number>;
-}
 
 interface Loaded {
   info: InstalledPlugin;
@@ -83,7 +70,7 @@ export class PluginManager {
   loads = 0;
   unloads = 0;
 
-  constructor(private readonly node: BrokerNode, readonly opts: PluginsOptions) {}
+  constructor(private readonly node: PluginHost, readonly opts: PluginsOptions) {}
 
   // ---- discovery ---------------------------------------------------------
 
@@ -315,7 +302,7 @@ export class PluginManager {
     rec.abort.abort();
     this.node.registry.removeOwner(name);
     this.node.ctl.removeOwner(name);
-    for (const s of rec.subs) this.node.broker.router.remove(s);
+    for (const s of rec.subs) this.node.subscriptions.removeLocal(s);
     rec.subs.clear();
     const until = Date.now() + (this.opts.stopTimeout ?? 5000);
     while (this.node.registry.inflightCalls(name) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
@@ -421,16 +408,11 @@ export class PluginManager {
           node.publish(topic, payload, { ...o, from: o.from ?? name, properties: o.properties as Message['properties'] }),
         subscribe: (filter, onMessage, o = {}) => {
           live();
-          const share = parseShare(filter);
-          if (!share) throw new Error(`bad topic filter ${filter}`);
           const subscriber = new PluginSubscriber(`$plugin/${name}`, onMessage as (m: PluginMessage) => void, logger);
-          const opts: SubOpts = { qos: o.qos ?? 0, nl: 0, rap: 1, rh: 0 };
-          if (share.group !== undefined) opts.share = share.group;
-          const sub = new Subscription(subscriber, share.filter, opts);
-          node.broker.router.add(sub);
+          const sub = node.subscriptions.addLocal(subscriber, filter, { qos: o.qos ?? 0, nl: 0, rap: 1, rh: 0 });
           rec.subs.add(sub);
           return () => {
-            if (rec.subs.delete(sub)) node.broker.router.remove(sub);
+            if (rec.subs.delete(sub)) node.subscriptions.removeLocal(sub);
           };
         },
         deliverTo: (clientid, topic, msg) => node.deliverTo(clientid, topic, msg as unknown as Message),

@@ -1,0 +1,216 @@
+// The state of one connection and what every packet handler shares: output,
+// the queue of packets that wait for an async step, and closing. The handlers
+// (connect.ts, publish.ts, subscribe.ts, deliver.ts, access/) are plain functions
+// over this class; channel.ts dispatches to them.
+import { encode, type ConnectPacket, type Packet, type ProtocolVersion } from '@nemq/codec';
+import type { Ctx } from '../context.js';
+import type { Broker } from '../broker/broker.js';
+import type { Subscriptions } from '../broker/subscriptions.js';
+import type { Message, AclResult, ClientInfo, ConnInfo, PubSub } from '../types.js';
+import type { Zone } from '../zone.js';
+import type { Session, Outlet } from '../session/session.js';
+import type { AuthResult } from '../hooks/hookpoints.js';
+import type { AclCache } from '../access/cache.js';
+import { RC, v3ConnackCode } from './reason-codes.js';
+
+export interface Transport {
+  readonly socktype: ConnInfo['socktype'];
+  readonly peerhost: string;
+  readonly peerport: number;
+  readonly sockhost: string;
+  readonly sockport: number;
+  /** queue a frame; frames are written once per event-loop turn */
+  send(frame: Buffer): void;
+  /** flush what is queued, then close */
+  close(): void;
+  /** bytes waiting in the socket; used to shed QoS 0 to slow clients */
+  readonly backlog: number;
+}
+
+export interface SessionManager {
+  /** open or resume a session for this channel; kicks an existing connection [MQTT-3.1.4-3] */
+  open(ch: ChannelCore, cleanStart: boolean): { session: Session; present: boolean };
+  closed(ch: ChannelCore, reason: string): void;
+  /** the will of a connection that did not send DISCONNECT (delayed as asked) */
+  scheduleWill(ch: ChannelCore, msg: Message, delaySec: number): void;
+}
+
+export interface ChannelEnv extends Ctx {
+  readonly broker: Broker;
+  readonly cm: SessionManager;
+  /** the one subscribe/unsubscribe path */
+  readonly subscriptions: Subscriptions;
+  zone(name: string): Zone;
+  /** the file ACL (acl.conf), evaluated after every plugin */
+  fileAcl(ci: ClientInfo, action: PubSub, topic: string): AclResult | 'nomatch';
+  nextMessageId(): number;
+}
+
+export const enum State { Idle, Connecting, Connected, Disconnected }
+
+export abstract class ChannelCore implements Outlet {
+  state = State.Idle;
+  version: ProtocolVersion = 4;
+  clientinfo!: ClientInfo;
+  conninfo!: ConnInfo;
+  session: Session | undefined = undefined;
+  zone: Zone;
+  /** seconds */
+  keepalive = 0;
+  lastSeen = Date.now();
+  readonly connectedAt = Date.now();
+  will: Message | undefined = undefined;
+  willDelay = 0;
+  /** why the server closes the connection; reported to client.disconnected */
+  closeReason: string | undefined = undefined;
+
+  // the handlers' working state; nothing outside channel/ and access/ touches it
+
+  /** packets that arrived while an async step (auth, ACL) was running */
+  pending: Packet[] | undefined = undefined;
+  busy = false;
+  /** incoming topic aliases (client → broker) */
+  aliasIn: Map<number, string> | undefined = undefined;
+  /** outgoing topic aliases (broker → client) */
+  aliasOut: Map<string, number> | undefined = undefined;
+  aliasOutMax = 0;
+  clientMaxPacket = 0;
+  aclCache: AclCache | undefined = undefined;
+  authMethod: string | undefined = undefined;
+  authCache: unknown = undefined;
+  authData: Buffer | undefined = undefined;
+  connectPkt: ConnectPacket | undefined = undefined;
+  /** the client id the server made up for an empty one (CONNACK says it) */
+  assignedId: string | undefined = undefined;
+  /** the last topic name that passed validation ('\0' can never be one) */
+  lastTopic = '\u0000';
+
+  constructor(
+    readonly env: ChannelEnv,
+    readonly transport: Transport,
+    zoneName: string,
+  ) {
+    this.zone = env.zone(zoneName);
+  }
+
+  get connected(): boolean {
+    return this.state === State.Connected;
+  }
+
+  /** no CONNECT seen yet */
+  get idle(): boolean {
+    return this.state === State.Idle;
+  }
+
+  /** one packet, in order: queued while an async step runs */
+  abstract dispatch(p: Packet): void;
+  /** authentication succeeded or failed: open the session and answer CONNACK (connect.ts) */
+  abstract authDone(r: AuthResult): void;
+  /** Outlet: one delivery to this client (deliver.ts) */
+  abstract sendPublish(msg: Message, qos: number, retain: boolean, dup: boolean, pid: number, subids: number[] | undefined): void;
+
+  /** the async step is over: run what queued up meanwhile */
+  runPending(): void {
+    this.busy = false;
+    while (!this.busy && this.pending && this.pending.length > 0 && this.state !== State.Disconnected) {
+      this.dispatch(this.pending.shift()!);
+    }
+  }
+
+  // ---- output ------------------------------------------------------------
+
+  sendPacket(p: Packet): void {
+    this.transport.send(encode(p, this.version));
+    this.env.metrics['packets.sent']++;
+  }
+
+  sendPubrel(pid: number): void {
+    this.sendPacket({ cmd: 'pubrel', messageId: pid });
+    this.env.metrics['packets.pubrel.sent']++;
+  }
+
+  headers(): Message['headers'] {
+    return { username: this.clientinfo.username, peerhost: this.clientinfo.peerhost, proto_ver: this.version };
+  }
+
+  // ---- closing -----------------------------------------------------------
+
+  /** refuses the connection: CONNACK with an error code, then close */
+  connackError(code: number, reason: string): void {
+    const env = this.env;
+    env.metrics['packets.connack.error']++;
+    env.metrics['client.connack']++;
+    const connack = env.registry.hooks['client.connack'];
+    let props: Record<string, unknown> | undefined;
+    if (connack.isUsed() && this.conninfo) props = connack.call({}, this.conninfo, reason);
+    const rc = this.version === 5 ? code : v3ConnackCode(code);
+    this.sendPacket({ cmd: 'connack', sessionPresent: false, reasonCode: rc, ...(props && this.version === 5 && Object.keys(props).length ? { properties: props } : {}) });
+    env.metrics['packets.connack.sent']++;
+    this.closeReason = reason;
+    this.shutdown();
+  }
+
+  /** server-initiated DISCONNECT (v5 only sends the packet) [MQTT-4.13] */
+  disconnect(rc: number, reason: string): void {
+    if (this.state === State.Disconnected) return;
+    if (this.version === 5 && this.state !== State.Idle) {
+      if (this.state === State.Connecting) {
+        this.sendPacket({ cmd: 'connack', sessionPresent: false, reasonCode: rc });
+      } else {
+        this.sendPacket({ cmd: 'disconnect', reasonCode: rc });
+        this.env.metrics['packets.disconnect.sent']++;
+      }
+    }
+    this.closeReason = reason;
+    this.shutdown();
+  }
+
+  /** malformed input from the codec or a protocol violation */
+  protocolError(why: string, rc: number = RC.PROTOCOL_ERROR): void {
+    this.env.logger.debug(`${this.transport.peerhost}:${this.transport.peerport} ${why}`);
+    this.disconnect(rc, rc === RC.MALFORMED_PACKET ? 'malformed_packet' : rc === RC.PACKET_TOO_LARGE ? 'frame_too_large' : 'protocol_error');
+  }
+
+  /** kicked by the node: takeover 0x8E, shutdown 0x8B, admin kick 0x98 */
+  kick(rc: number, reason: string): void {
+    this.disconnect(rc, reason);
+  }
+
+  internalError(err: unknown): void {
+    this.env.logger.error(`channel ${this.clientinfo?.clientid ?? '?'}: ${(err as Error)?.stack ?? String(err)}`);
+    if (this.state === State.Connecting) return this.connackError(RC.UNSPECIFIED_ERROR, 'server_unavailable');
+    this.disconnect(RC.UNSPECIFIED_ERROR, 'internal_error');
+  }
+
+  shutdown(): void {
+    if (this.state === State.Disconnected) return;
+    this.transport.close();
+    this.closed(this.closeReason ?? 'closed');
+  }
+
+  /** the connection is gone (socket closed, kicked, or protocol error) */
+  closed(reason: string): void {
+    const was = this.state;
+    if (was === State.Disconnected) return;
+    this.state = State.Disconnected;
+    this.pending = undefined;
+    if (was !== State.Connected) return;
+    const env = this.env;
+    this.conninfo.connected = false;
+    this.conninfo.disconnected_at = Date.now();
+    if (this.session && this.session.outlet === this) this.session.outlet = undefined;
+    const r = this.closeReason ?? reason;
+    if (this.will) env.cm.scheduleWill(this, this.will, this.willDelay);
+    env.metrics['client.disconnected']++;
+    const hook = env.registry.hooks['client.disconnected'];
+    if (hook.isUsed()) hook.call(this.clientinfo, r, this.conninfo);
+    env.cm.closed(this, r);
+  }
+
+  /** a takeover moves the session away; this channel must not touch it afterwards */
+  detachSession(): void {
+    if (this.session && this.session.outlet === this) this.session.outlet = undefined;
+    this.session = undefined;
+    this.will = undefined;
+  }
+}

@@ -1,0 +1,70 @@
+// What the node's consumers may use of it, and nothing more: emqx_ctl's kernel
+// commands (CtlPort) and the plugin host (PluginHost). BrokerNode implements
+// both; neither consumer imports node.ts.
+import type { QoS } from '@nemq/codec';
+import type { Subscriptions } from './broker/subscriptions.js';
+import type { ChannelManager } from './cm/cm.js';
+import type { CtlRegistry } from './ctl/registry.js';
+import type { HookRegistry } from './hooks/registry.js';
+import type { Listener } from './listener/listeners.js';
+import type { Logger } from './logger.js';
+import type { Metrics, Stats } from './metrics/metrics.js';
+import type { Router } from './router/router.js';
+import type { Message } from './types.js';
+
+/** one row of `emqx_ctl plugins list` */
+export interface PluginListing {
+  name: string;
+  description: string;
+  type: string;
+  /** the running version when active, else the installed one */
+  version: string;
+  /** set when the package on disk is another version than the running one */
+  installed: string | undefined;
+  active: boolean;
+  /** errors thrown by the plugin's taps, by hook point */
+  tapErrors: ReadonlyMap<string, number>;
+}
+
+/** `emqx_ctl plugins ...`: the plugin host seen from the command line */
+export interface PluginControl {
+  list(): PluginListing[];
+  load(name: string): Promise<void>;
+  unload(name: string): Promise<void>;
+  reload(name: string): Promise<void>;
+}
+
+/** ctl/commands.ts: status, broker, plugins, clients, subscriptions, routes, listeners, log */
+export interface CtlPort {
+  readonly nodeName: string;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly ctl: CtlRegistry;
+  readonly logger: Logger;
+  readonly metrics: Pick<Metrics, 'snapshot'>;
+  /** tap errors per plugin and hook point, for broker metrics */
+  readonly registry: Pick<HookRegistry, 'errors'>;
+  statsSnapshot(): Record<string, number>;
+  readonly cm: Pick<ChannelManager, 'sessions' | 'channels' | 'kick'>;
+  readonly broker: { readonly router: Pick<Router, 'filters'> };
+  readonly subscriptions: Pick<Subscriptions, 'subscribe' | 'unsubscribe'>;
+  readonly listeners: ReadonlyArray<Pick<Listener, 'spec' | 'address' | 'connections' | 'start' | 'stop'>>;
+  /** undefined when plugins are off */
+  readonly plugins: PluginControl | undefined;
+}
+
+/** plugins/manager.ts: what a plugin's context is built from */
+export interface PluginHost {
+  readonly nodeName: string;
+  readonly version: string;
+  /** checked against a manifest's `broker` range */
+  readonly kernelVersion: string;
+  readonly logger: Logger;
+  readonly registry: Pick<HookRegistry, 'tap' | 'removeOwner' | 'inflightCalls' | 'errorCounts'>;
+  readonly ctl: Pick<CtlRegistry, 'register' | 'removeOwner'>;
+  readonly subscriptions: Pick<Subscriptions, 'addLocal' | 'removeLocal'>;
+  readonly metrics: Pick<Metrics, 'snapshot'>;
+  readonly stats: Pick<Stats, 'set'>;
+  publish(topic: string, payload: Buffer | string, opts?: { qos?: QoS; retain?: boolean; from?: string; properties?: Message['properties'] }): number;
+  deliverTo(clientid: string, topic: string, msg: Message): void;
+}
