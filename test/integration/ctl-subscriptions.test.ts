@@ -1,5 +1,5 @@
 // `emqx_ctl subscriptions add|del` over the real control socket: the same path as
-// SUBSCRIBE (mountpoint, session.subscribed, so retained messages arrive) and
+// SUBSCRIBE (mountpoint, session.subscribed with the routed filter, so retained messages arrive) and
 // UNSUBSCRIBE (session.unsubscribed, no more deliveries).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -74,24 +74,42 @@ test('subscriptions add delivers the retained message and later publishes; del s
   expect(await ctl('subscriptions', 'del', 'ctl-sub', 'r/#')).toBe('Not Found.\n');
 });
 
-test('subscriptions add puts the client mountpoint in front; the client sees its own topics', async () => {
+test('subscriptions add puts the client mountpoint in front; the client sees its own topics and only its retained messages', async () => {
+  const pub = await connect(plainUrl, { clientId: 'mp-pub' });
+  await pub.publishAsync('t/r', 'not yours', { qos: 1, retain: true });
+  await pub.publishAsync('dev/mp-sub/t/r', 'yours', { qos: 1, retain: true });
   const sub = await connect(mountedUrl, { clientId: 'mp-sub' });
   const got = collect(sub);
-  const pub = await connect(plainUrl, { clientId: 'mp-pub' });
 
   expect(await ctl('subscriptions', 'add', 'mp-sub', 't/#', '1')).toBe('ok\n');
   expect(await ctl('routes', 'list')).toContain('dev/mp-sub/t/# -> ');
-  expect(calls).toContainEqual(['subscribed', 'mp-sub', 't/#', true]);
+  // hooks see the filter as routed, as in EMQX
+  expect(calls).toContainEqual(['subscribed', 'mp-sub', 'dev/mp-sub/t/#', true]);
+  await waitFor(() => got.length > 0, 3000, 'the retained message under the mountpoint');
   await pub.publishAsync('t/outside', 'no', { qos: 1 });
   await pub.publishAsync('dev/mp-sub/t/1', 'yes', { qos: 1 });
-  await waitFor(() => got.length > 0, 3000, 'a delivery under the mountpoint');
-  expect(got.map((m) => [m.topic, m.payload])).toEqual([['t/1', 'yes']]);
+  await waitFor(() => got.length > 1, 3000, 'a delivery under the mountpoint');
+  expect(got.map((m) => [m.topic, m.payload, m.packet.retain])).toEqual([['t/r', 'yours', true], ['t/1', 'yes', false]]);
 
   expect(await ctl('subscriptions', 'del', 'mp-sub', 't/#')).toBe('ok\n');
+  expect(calls).toContainEqual(['unsubscribed', 'mp-sub', 'dev/mp-sub/t/#', undefined]);
   expect(await ctl('routes', 'list')).not.toContain('dev/mp-sub/t/#');
   await sub.subscribeAsync('s', { qos: 1 });
   await pub.publishAsync('dev/mp-sub/t/2', 'gone', { qos: 1 });
   await pub.publishAsync('dev/mp-sub/s', 'after', { qos: 1 });
   await waitFor(() => got.some((m) => m.topic === 's'), 3000, 'the sentinel');
-  expect(got.map((m) => m.topic)).toEqual(['t/1', 's']);
+  expect(got.map((m) => m.topic)).toEqual(['t/r', 't/1', 's']);
+});
+
+test('a client under a mountpoint gets the retained messages of its own topics on SUBSCRIBE', async () => {
+  const pub = await connect(plainUrl, { clientId: 'mp-pub2' });
+  await pub.publishAsync('u/r', 'not yours', { qos: 1, retain: true });
+  await pub.publishAsync('dev/mp-sub2/u/r', 'yours', { qos: 1, retain: true });
+  const sub = await connect(mountedUrl, { clientId: 'mp-sub2', protocolVersion: 5 });
+  const got = collect(sub);
+  await sub.subscribeAsync('u/#', { qos: 1 });
+  await sub.subscribeAsync('sentinel', { qos: 1 });
+  await pub.publishAsync('dev/mp-sub2/sentinel', 'x', { qos: 1 });
+  await waitFor(() => got.some((m) => m.topic === 'sentinel'), 3000, 'the sentinel');
+  expect(got.map((m) => [m.topic, m.payload])).toEqual([['u/r', 'yours'], ['sentinel', 'x']]);
 });

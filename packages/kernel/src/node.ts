@@ -114,10 +114,13 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   }
 
   /** delivers a message to one subscription of one client (retained messages) */
-  deliverTo(clientid: string, topic: string, msg: Message): void {
+  deliverTo(clientid: string, filter: string, msg: Message): void {
     const session = this.cm.sessions.get(clientid);
-    const sub = session?.subscriptions.get(topic);
-    if (session && sub) session.deliver(msg, sub);
+    if (!session) return;
+    // `filter` as session.subscribed gave it: mounted, not shared
+    for (const sub of session.subscriptions.values()) {
+      if (sub.filter === filter && sub.opts.share === undefined) return session.deliver(msg, sub);
+    }
   }
 
   /**

@@ -29,7 +29,10 @@ export interface HookSpecs {
   'client.subscribe': { args: [clientinfo: ClientInfo, props: SubscribeProps, filters: TopicFilters]; result: TopicFilters };
   'client.unsubscribe': { args: [clientinfo: ClientInfo, props: SubscribeProps, filters: TopicFilters]; result: TopicFilters };
   'session.created': { args: [clientinfo: ClientInfo, sessinfo: SessInfo]; result: void };
-  /** after SUBACK; `subopts.is_new` is true for a new filter (the retainer delivers from here) */
+  /**
+   * after SUBACK; `topic` is the filter as routed (mountpoint in front, `$share/<group>/` taken
+   * off into `subopts.share`); `subopts.is_new` is true for a new filter (the retainer delivers here)
+   */
   'session.subscribed': { args: [clientinfo: ClientInfo, topic: string, subopts: SubOpts]; result: void };
   'session.unsubscribed': { args: [clientinfo: ClientInfo, topic: string, subopts: SubOpts]; result: void };
   'session.resumed': { args: [clientinfo: ClientInfo, sessinfo: SessInfo]; result: void };

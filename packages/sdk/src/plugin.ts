@@ -44,8 +44,8 @@ export interface BrokerApi {
   publish(topic: string, payload: Buffer | string, opts?: PublishOptions): number;
   /** a local subscription owned by the plugin; returns a function that removes it */
   subscribe(filter: string, onMessage: (msg: Message) => void, opts?: { qos?: QoS }): () => void;
-  /** delivers `msg` to the subscription `topic` of `clientid` (as retained messages are) */
-  deliverTo(clientid: string, topic: string, msg: Message): void;
+  /** delivers `msg` to the subscription `filter` of `clientid`, named as session.subscribed names it (retained messages) */
+  deliverTo(clientid: string, filter: string, msg: Message): void;
   /** counters (EMQX metric names) */
   metrics(): Record<string, number>;
   /** sets a gauge shown in `broker stats` and `$SYS/.../stats` (e.g. `retained.count`) */

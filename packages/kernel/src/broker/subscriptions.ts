@@ -30,10 +30,13 @@ export class Subscriptions {
     return [topic, filter, { ...opts, is_new: isNew }];
   }
 
-  /** session.subscribed for one add(); the retainer sends retained messages from it */
+  /**
+   * session.subscribed for one add(), with the filter as routed: mounted, `$share/<g>/` taken
+   * off into opts.share (EMQX's order). The retainer sends retained messages from it.
+   */
   announce(ci: ClientInfo, done: Subscribed): void {
     const hook = this.registry.hooks['session.subscribed'];
-    if (hook.isUsed()) hook.call(ci, done[0], done[2]);
+    if (hook.isUsed()) hook.call(ci, done[1], done[2]);
   }
 
   /** add() then announce(): a subscription made outside a SUBSCRIBE packet (emqx_ctl) */
@@ -49,7 +52,7 @@ export class Subscriptions {
     if (!sub) return undefined;
     this.router.remove(sub);
     const hook = this.registry.hooks['session.unsubscribed'];
-    if (hook.isUsed()) hook.call(ci, topic, sub.opts);
+    if (hook.isUsed()) hook.call(ci, sub.filter, sub.opts);
     return sub;
   }
 
