@@ -57,9 +57,15 @@ describe('defaultZone', () => {
     expect(pick(z)).toEqual({ ...PINNED, name: 'edge', maxInflight: 5, allowAnonymous: 'false_quick_deny' });
   });
 
-  test('the protocol fields equal the external zone built from the shipped etc/emqx.conf', () => {
+  test('every field equals the external zone built from the shipped etc/emqx.conf', () => {
     const cfg = loadConfig({ file: join(ROOT, 'etc', 'emqx.conf') });
-    const opts = require('../../src/boot.js').optionsFromConfig(cfg);
-    expect(pick(opts.zones['external'])).toEqual(PINNED);
+    expect(defaultZone('external')).toEqual(cfg.zones['external']);
+    expect(pick(cfg.zones['external']!)).toEqual(PINNED);
+  });
+
+  test('each call gives a fresh object', () => {
+    const a = defaultZone('a');
+    expect(a).not.toBe(defaultZone('a'));
+    expect(Object.isFrozen(a)).toBe(false);
   });
 });

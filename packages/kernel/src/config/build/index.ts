@@ -4,7 +4,7 @@
  */
 import type { Setting } from '../load.js';
 import { lookupKey, resolvePath, schemaDefault } from '../schema.js';
-import type { Config, ZoneConfig } from '../types.js';
+import type { Config, Zone } from '../types.js';
 import { buildAcl } from './acl.js';
 import { buildBroker } from './broker.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
@@ -30,7 +30,7 @@ export function buildConfig(settings: ReadonlyMap<string, Setting>, baseDir: str
   const names = zoneNames(r);
   for (const l of listeners) names.add(l.zone);
   names.add(DEFAULT_ZONE);
-  const zones: Record<string, ZoneConfig> = {};
+  const zones: Record<string, Zone> = {};
   for (const z of [...names].sort()) zones[z] = buildZone(r, z);
 
   const raw = new FrozenMap<string, unknown>();

@@ -8,7 +8,7 @@
  * a zone-less listener (e.g. enable_acl is then true, max_inflight 65535).
  */
 import { ZONE_GLOBAL_FALLBACK } from '../schema.js';
-import type { AclDenyAction, AclResult, GcPolicy, RateLimit, ShutdownPolicy, ZoneConfig } from '../types.js';
+import type { AclDenyAction, AclResult, GcPolicy, RateLimit, ShutdownPolicy, Zone } from '../types.js';
 import { compact, type Reader } from './read.js';
 
 export const DEFAULT_ZONE = 'default';
@@ -63,7 +63,7 @@ export function zoneNames(r: Reader): Set<string> {
   return names;
 }
 
-export function buildZone(r: Reader, name: string): ZoneConfig {
+export function buildZone(r: Reader, name: string): Zone {
   const pick = <T>(k: string): T => {
     const own = r.val(`zone.${name}.${k}`);
     if (own !== undefined) return own as T;
@@ -72,16 +72,19 @@ export function buildZone(r: Reader, name: string): ZoneConfig {
     return (global !== undefined ? global : ZONE_CODE_DEFAULTS[k]) as T;
   };
   const anon = pick<string>('allow_anonymous');
-  return compact({
+  return compact<Zone>({
     name,
     idleTimeout: pick<number>('idle_timeout'),
-    allowAnonymous: anon === 'true',
-    allowAnonymousQuickDeny: anon === 'false_quick_deny',
+    allowAnonymous: anon === 'false_quick_deny' ? 'false_quick_deny' : anon === 'true',
     aclNomatch: pick<AclResult>('acl_nomatch'),
     enableAcl: pick<boolean>('enable_acl'),
     enableBan: pick<boolean>('enable_ban'),
     enableStats: pick<boolean>('enable_stats'),
     aclDenyAction: pick<AclDenyAction>('acl_deny_action'),
+    // global only, as in EMQX
+    enableAclCache: r.bool('enable_acl_cache'),
+    aclCacheMaxSize: r.num('acl_cache_max_size'),
+    aclCacheTtl: r.num('acl_cache_ttl'),
     forceGcPolicy: pick<GcPolicy | undefined>('force_gc_policy'),
     forceShutdownPolicy: pick<ShutdownPolicy | undefined>('force_shutdown_policy'),
     maxPacketSize: pick<number>('max_packet_size'),
@@ -101,10 +104,11 @@ export function buildZone(r: Reader, name: string): ZoneConfig {
     retryInterval: pick<number>('retry_interval'),
     maxAwaitingRel: pick<number>('max_awaiting_rel'),
     awaitRelTimeout: pick<number>('await_rel_timeout'),
-    sessionExpiryInterval: pick<number>('session_expiry_interval'),
+    // the conf value is a duration (ms); the protocol layer wants seconds
+    sessionExpiryInterval: Math.round(pick<number>('session_expiry_interval') / 1000),
     maxMqueueLen: pick<number>('max_mqueue_len'),
     mqueuePriorities: pick<Readonly<Record<string, number>> | null>('mqueue_priorities'),
-    mqueueDefaultPriority: pick<ZoneConfig['mqueueDefaultPriority']>('mqueue_default_priority'),
+    mqueueDefaultPriority: pick<Zone['mqueueDefaultPriority']>('mqueue_default_priority'),
     mqueueStoreQos0: pick<boolean>('mqueue_store_qos0'),
     enableFlappingDetect: pick<boolean>('enable_flapping_detect'),
     rateLimit: compact({
