@@ -370,7 +370,7 @@ export interface ModulesConfig {
 export interface PluginsConfig {
   /** Absolute; directory holding `<plugin>.conf` files. */
   readonly etcDir: string;
-  /** Absolute. */
+  /** Absolute; `<node.data_dir>/loaded_plugins` unless set. */
   readonly loadedFile: string;
   /** Absolute. */
   readonly expandPluginsDir: string;

@@ -20,6 +20,12 @@ describe('shipped etc/emqx.conf', () => {
     expect(c.modules.loadedFile).toBe(join(ROOT, 'data', 'loaded_modules'));
   });
 
+  test('EMQX_NODE__DATA_DIR moves the loaded-plugins file with the data dir', () => {
+    const o = loadConfig({ file: FILE, env: { EMQX_NODE__DATA_DIR: '/tmp/nemq-data' } });
+    expect(o.node.dataDir).toBe('/tmp/nemq-data');
+    expect(o.plugins.loadedFile).toBe('/tmp/nemq-data/loaded_plugins');
+  });
+
   test('every active line is a schema key written at most once', () => {
     const entries = parseConfText(readFileSync(FILE, 'utf8'), FILE);
     for (const e of entries) expect([e.key, lookupKey(e.key) !== undefined]).toEqual([e.key, true]);

@@ -53,7 +53,7 @@ export function buildConfig(settings: ReadonlyMap<string, Setting>, baseDir: str
     listeners,
     broker: buildBroker(r),
     modules: buildModules(r),
-    plugins: buildPlugins(r),
+    plugins: buildPlugins(r, node),
     acl: buildAcl(r),
     sysmon: buildSysmon(r),
     osMon: buildOsMon(r),
