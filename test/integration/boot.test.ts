@@ -47,6 +47,11 @@ test('$SYS/brokers/<node>/version is retained and a localhost client may read it
   expect(got[0]!.payload).toMatch(/^\d+\.\d+/);
 });
 
+test('EMQX_NODE__DATA_DIR moves data/loaded_plugins with it', async () => {
+  node = await spawnNode({ EMQX_NODE__DATA_DIR: join(dir, 'data4') });
+  expect(readFileSync(join(dir, 'data4', 'loaded_plugins'), 'utf8')).toMatch(/^\{emqx_\w+, (true|false)\}\.$/m);
+});
+
 test('a bad config value stops the start with file, line and what was expected', async () => {
   const conf = join(dir, 'bad.conf');
   writeFileSync(conf, readFileSync(join(ROOT, 'etc/emqx.conf'), 'utf8') + '\nmqtt.max_packet_size = lots\n');

@@ -1,50 +1,11 @@
 // From a loaded emqx.conf to broker options: zones, listeners, ACL file, logger.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config, ListenerConfig, ZoneConfig } from './config/index.js';
+import type { Config, ListenerConfig } from './config/index.js';
 import { checkAcl, parseAcl } from './access/index.js';
 import type { ListenerSpec } from './listener/listeners.js';
 import { createLogger, type LogLevel } from './logger.js';
 import type { BrokerOptions } from './node.js';
-import type { Zone } from './zone.js';
-
-export function zoneFromConfig(z: ZoneConfig, cfg: Config): Zone {
-  return {
-    name: z.name,
-    idleTimeout: z.idleTimeout,
-    allowAnonymous: z.allowAnonymousQuickDeny ? 'false_quick_deny' : z.allowAnonymous,
-    bypassAuthPlugins: z.bypassAuthPlugins,
-    enableAcl: z.enableAcl,
-    aclNomatch: z.aclNomatch,
-    aclDenyAction: z.aclDenyAction,
-    enableAclCache: cfg.acl.cache.enable,
-    aclCacheMaxSize: cfg.acl.cache.maxSize,
-    aclCacheTtl: cfg.acl.cache.ttl,
-    maxPacketSize: z.maxPacketSize,
-    maxClientidLen: z.maxClientidLen,
-    maxTopicLevels: z.maxTopicLevels,
-    maxQosAllowed: z.maxQosAllowed,
-    maxTopicAlias: z.maxTopicAlias,
-    retainAvailable: z.retainAvailable,
-    wildcardSubscription: z.wildcardSubscription,
-    sharedSubscription: z.sharedSubscription,
-    serverKeepalive: z.serverKeepalive,
-    keepaliveBackoff: z.keepaliveBackoff,
-    maxSubscriptions: z.maxSubscriptions,
-    upgradeQos: z.upgradeQos,
-    maxInflight: z.maxInflight,
-    retryInterval: z.retryInterval,
-    maxAwaitingRel: z.maxAwaitingRel,
-    awaitRelTimeout: z.awaitRelTimeout,
-    sessionExpiryInterval: Math.round(z.sessionExpiryInterval / 1000),
-    maxMqueueLen: z.maxMqueueLen,
-    mqueueStoreQos0: z.mqueueStoreQos0,
-    mountpoint: z.mountpoint,
-    useUsernameAsClientid: z.useUsernameAsClientid,
-    ignoreLoopDeliver: z.ignoreLoopDeliver,
-    responseInformation: z.responseInformation,
-  };
-}
 
 export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
   const spec: ListenerSpec = {
@@ -73,12 +34,10 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
 }
 
 export function optionsFromConfig(cfg: Config): BrokerOptions {
-  const zones: Record<string, Zone> = {};
-  for (const [name, z] of Object.entries(cfg.zones)) zones[name] = zoneFromConfig(z, cfg);
   const level = cfg.log.level === 'all' ? 'debug' : cfg.log.level;
   const opts: BrokerOptions = {
     nodeName: cfg.node.name,
-    zones,
+    zones: { ...cfg.zones },
     listeners: cfg.listeners.map(listenerFromConfig),
     sharedStrategy: cfg.broker.sharedSubscriptionStrategy,
     groupStrategies: { ...cfg.broker.sharedSubscriptionStrategyPerGroup },

@@ -1,79 +1,32 @@
-// The per-zone settings the protocol layers read (EMQX zone.<name>.*, with global
-// fallbacks already applied). Durations are milliseconds unless noted.
-export interface Zone {
-  name: string;
-  idleTimeout: number;
-  allowAnonymous: boolean | 'false_quick_deny';
-  bypassAuthPlugins: boolean;
-  enableAcl: boolean;
-  aclNomatch: 'allow' | 'deny';
-  aclDenyAction: 'ignore' | 'disconnect';
-  enableAclCache: boolean;
-  aclCacheMaxSize: number;
-  aclCacheTtl: number;
-  maxPacketSize: number;
-  maxClientidLen: number;
-  maxTopicLevels: number;
-  maxQosAllowed: number;
-  maxTopicAlias: number;
-  retainAvailable: boolean;
-  wildcardSubscription: boolean;
-  sharedSubscription: boolean;
-  /** seconds; undefined = use the client's */
-  serverKeepalive: number | undefined;
-  keepaliveBackoff: number;
-  maxSubscriptions: number;
-  upgradeQos: boolean;
-  maxInflight: number;
-  retryInterval: number;
-  maxAwaitingRel: number;
-  awaitRelTimeout: number;
-  /** seconds, for v3 clean_session = false */
-  sessionExpiryInterval: number;
-  maxMqueueLen: number;
-  mqueueStoreQos0: boolean;
-  mountpoint: string | undefined;
-  useUsernameAsClientid: boolean;
-  ignoreLoopDeliver: boolean;
-  responseInformation: string | undefined;
-}
+// The zone a broker gets without a conf (createBroker() embedding, tests).
+import { loadConfig } from './config/load.js';
+import type { Zone } from './config/types.js';
 
-/** EMQX 4.3 external zone values */
+export type { Zone } from './config/types.js';
+
+/**
+ * The keys etc/emqx.conf sets for its external zone (and the globals that zone
+ * reads) where they differ from the schema defaults; test/config/zone.test.ts
+ * checks them against the shipped file. Everything else comes from the schema
+ * and the zone builder, as for a zone loaded from a conf.
+ */
+const EXTERNAL_CONF = `
+allow_anonymous = true
+acl_nomatch = allow
+mqtt.ignore_loop_deliver = false
+zone.external.enable_acl = on
+zone.external.enable_ban = on
+zone.external.enable_stats = on
+zone.external.force_gc_policy = 16000|16MB
+zone.external.max_inflight = 32
+zone.external.max_awaiting_rel = 100
+zone.external.mqueue_default_priority = highest
+`;
+
+let external: Zone | undefined;
+
+/** EMQX 4.3's external zone (as etc/emqx.conf builds it), under any name, with overrides. */
 export function defaultZone(name = 'external', over: Partial<Zone> = {}): Zone {
-  return {
-    name,
-    idleTimeout: 15000,
-    allowAnonymous: true,
-    bypassAuthPlugins: false,
-    enableAcl: true,
-    aclNomatch: 'allow',
-    aclDenyAction: 'ignore',
-    enableAclCache: true,
-    aclCacheMaxSize: 32,
-    aclCacheTtl: 60000,
-    maxPacketSize: 1024 * 1024,
-    maxClientidLen: 65535,
-    maxTopicLevels: 128,
-    maxQosAllowed: 2,
-    maxTopicAlias: 65535,
-    retainAvailable: true,
-    wildcardSubscription: true,
-    sharedSubscription: true,
-    serverKeepalive: undefined,
-    keepaliveBackoff: 0.75,
-    maxSubscriptions: 0,
-    upgradeQos: false,
-    maxInflight: 32,
-    retryInterval: 30000,
-    maxAwaitingRel: 100,
-    awaitRelTimeout: 300000,
-    sessionExpiryInterval: 7200,
-    maxMqueueLen: 1000,
-    mqueueStoreQos0: true,
-    mountpoint: undefined,
-    useUsernameAsClientid: false,
-    ignoreLoopDeliver: false,
-    responseInformation: undefined,
-    ...over,
-  };
+  external ??= loadConfig({ text: EXTERNAL_CONF, file: 'defaultZone', baseDir: '/' }).zones['external'];
+  return { ...(external as Zone), name, ...over };
 }

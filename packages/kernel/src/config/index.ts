@@ -6,7 +6,7 @@ export { parseConfText } from './parse.js';
 export { ConfigError } from './errors.js';
 export { SCHEMA, lookupKey, ZONE_GLOBAL_FALLBACK, type SchemaEntry, type KeyMatch } from './schema.js';
 export { envNameToKey, keyToEnvName, ENV_PREFIX } from './env.js';
-export { DEFAULT_ZONE } from './build.js';
+export { DEFAULT_ZONE } from './build/index.js';
 export {
   describeType,
   parseValue,

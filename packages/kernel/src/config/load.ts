@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { buildConfig } from './build.js';
+import { buildConfig } from './build/index.js';
 import { collectEnvOverrides } from './env.js';
 import { ConfigError } from './errors.js';
 import { scanConfText } from './parse.js';

@@ -333,7 +333,7 @@ const MODULES: Row[] = [
 
 const PLUGINS: Row[] = [
   ['plugins.etc_dir', path(), 'etc/plugins/', 'Directory of plugin .conf files.'],
-  ['plugins.loaded_file', path(), 'data/loaded_plugins', 'File recording which plugins are loaded.'],
+  ['plugins.loaded_file', path(), undefined, 'File recording which plugins are loaded; default <node.data_dir>/loaded_plugins.'],
   ['plugins.expand_plugins_dir', path(), 'plugins/', 'Directory of extra (third-party) plugins.'],
 ];
 

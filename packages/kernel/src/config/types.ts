@@ -5,8 +5,9 @@
  * - every value written as a duration in the conf (`15s`, `1m`, `2h`, `500ms`)
  *   is given here in **milliseconds**, whatever unit EMQX uses internally
  *   (several zone keys are seconds in EMQX; they are converted);
- * - `serverKeepalive` is the one exception: EMQX types it as a plain integer
- *   of **seconds** (it goes on the wire in CONNACK), and so do we;
+ * - the exceptions are the zone's `serverKeepalive` (EMQX types it as a plain
+ *   integer of **seconds**; it goes on the wire in CONNACK) and
+ *   `sessionExpiryInterval` (**seconds**, like the MQTT 5 property it stands in for);
  * - byte sizes (`64KB`, `1MB`) are given in **bytes** (1KB = 1024);
  * - percentages (`80%`) are given as a **fraction** (0.8);
  * - paths are **absolute**, resolved against the install root (`baseDir`).
@@ -50,20 +51,26 @@ export interface FlappingPolicy {
   readonly banMs: number;
 }
 
-/** Per-zone settings after resolution (zone key → zone schema default → global key → EMQX built-in default). */
-export interface ZoneConfig {
+/**
+ * One zone's settings: what the protocol layers (channel, session, cm, node)
+ * read, built from the conf (zone key → zone schema default → global key →
+ * EMQX built-in default) or by defaultZone().
+ */
+export interface Zone {
   readonly name: string;
   /** ms; close a connection that sends no CONNECT within this time. */
   readonly idleTimeout: number;
-  /** `allow_anonymous = true`. */
-  readonly allowAnonymous: boolean;
-  /** `allow_anonymous = false_quick_deny`: reject anonymous clients without running auth plugins. */
-  readonly allowAnonymousQuickDeny: boolean;
+  /** `allow_anonymous`; `false_quick_deny` rejects anonymous clients without running auth plugins. */
+  readonly allowAnonymous: boolean | 'false_quick_deny';
   readonly aclNomatch: AclResult;
   readonly enableAcl: boolean;
   readonly enableBan: boolean;
   readonly enableStats: boolean;
   readonly aclDenyAction: AclDenyAction;
+  /** The global `enable_acl_cache`, `acl_cache_max_size`, `acl_cache_ttl` (ms). */
+  readonly enableAclCache: boolean;
+  readonly aclCacheMaxSize: number;
+  readonly aclCacheTtl: number;
   readonly forceGcPolicy?: GcPolicy;
   readonly forceShutdownPolicy?: ShutdownPolicy;
   /** Bytes. */
@@ -91,7 +98,7 @@ export interface ZoneConfig {
   readonly maxAwaitingRel: number;
   /** ms. */
   readonly awaitRelTimeout: number;
-  /** ms; applied to MQTT 3.x clean_session=false sessions. */
+  /** **Seconds** (as MQTT 5's property); applied to MQTT 3.x clean_session=false sessions. */
   readonly sessionExpiryInterval: number;
   /** 0 = unlimited. */
   readonly maxMqueueLen: number;
@@ -363,7 +370,7 @@ export interface ModulesConfig {
 export interface PluginsConfig {
   /** Absolute; directory holding `<plugin>.conf` files. */
   readonly etcDir: string;
-  /** Absolute. */
+  /** Absolute; `<node.data_dir>/loaded_plugins` unless set. */
   readonly loadedFile: string;
   /** Absolute. */
   readonly expandPluginsDir: string;
@@ -422,7 +429,7 @@ export interface Config {
    * `default` (what EMQX uses for a listener without a zone: globals and
    * built-in defaults).
    */
-  readonly zones: Readonly<Record<string, ZoneConfig>>;
+  readonly zones: Readonly<Record<string, Zone>>;
   /** Defined listeners (those with `listener.<proto>.<name> = [ip:]port`), in file order. */
   readonly listeners: readonly ListenerConfig[];
   readonly broker: BrokerConfig;

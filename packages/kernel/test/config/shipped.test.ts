@@ -20,6 +20,12 @@ describe('shipped etc/emqx.conf', () => {
     expect(c.modules.loadedFile).toBe(join(ROOT, 'data', 'loaded_modules'));
   });
 
+  test('EMQX_NODE__DATA_DIR moves the loaded-plugins file with the data dir', () => {
+    const o = loadConfig({ file: FILE, env: { EMQX_NODE__DATA_DIR: '/tmp/nemq-data' } });
+    expect(o.node.dataDir).toBe('/tmp/nemq-data');
+    expect(o.plugins.loadedFile).toBe('/tmp/nemq-data/loaded_plugins');
+  });
+
   test('every active line is a schema key written at most once', () => {
     const entries = parseConfText(readFileSync(FILE, 'utf8'), FILE);
     for (const e of entries) expect([e.key, lookupKey(e.key) !== undefined]).toEqual([e.key, true]);
@@ -136,12 +142,14 @@ describe('shipped etc/emqx.conf', () => {
       name: 'external',
       idleTimeout: 15_000,
       allowAnonymous: true,
-      allowAnonymousQuickDeny: false,
       aclNomatch: 'allow',
       enableAcl: true,
       enableBan: true,
       enableStats: true,
       aclDenyAction: 'ignore',
+      enableAclCache: true,
+      aclCacheMaxSize: 32,
+      aclCacheTtl: 60_000,
       forceGcPolicy: { count: 16000, bytes: 16 * 1_048_576 },
       forceShutdownPolicy: { maxMessageQueueLen: 10000, maxHeapSize: 64 * 1_048_576 },
       maxPacketSize: 1_048_576,
@@ -160,7 +168,7 @@ describe('shipped etc/emqx.conf', () => {
       retryInterval: 30_000,
       maxAwaitingRel: 100,
       awaitRelTimeout: 300_000,
-      sessionExpiryInterval: 7_200_000,
+      sessionExpiryInterval: 7200,
       maxMqueueLen: 1000,
       mqueuePriorities: null,
       mqueueDefaultPriority: 'highest',
