@@ -56,15 +56,6 @@ function findCycles(graph: Map<string, string[]>): string[][] {
   return cycles;
 }
 
-/**
- * Cycles that belong to work on another branch, each with its owner. Only an
- * exact match is excused; delete the entry when that work lands.
- */
-const KNOWN = new Set([
-  // build.ts takes the Setting type from load.ts; the config/build.ts split removes it
-  'config/load.ts -> config/build.ts -> config/load.ts',
-]);
-
 test('cycles are found and named', () => {
   const g = new Map([['a', ['b']], ['b', ['c', 'd']], ['c', ['a']], ['d', []]]);
   expect(findCycles(g).map((c) => c.join(' -> '))).toEqual(['a -> b -> c -> a']);
@@ -80,5 +71,5 @@ test('the walker sees type-only imports', () => {
 test('packages/kernel/src has no import cycles (type-only imports count)', () => {
   const graph = new Map(sources(SRC).map((f) => [f, importsOf(f)] as const));
   const cycles = findCycles(graph).map((c) => c.map((f) => relative(SRC, f).split('\\').join('/')).join(' -> '));
-  expect(cycles.filter((c) => !KNOWN.has(c))).toEqual([]);
+  expect(cycles).toEqual([]);
 });

@@ -12,20 +12,11 @@ import { collectEnvOverrides } from './env.js';
 import { ConfigError } from './errors.js';
 import { scanConfText } from './parse.js';
 import { instantiate, lookupKey, resolvePath, SCHEMA, type KeyMatch, type SchemaEntry } from './schema.js';
+import type { Setting } from './setting.js';
 import type { Config, LoadConfigOptions } from './types.js';
 import { describeType, parseValue } from './values.js';
 
-/** One effective setting. */
-export interface Setting {
-  readonly key: string;
-  readonly value: unknown;
-  /** The text it was parsed from. */
-  readonly text: string;
-  /** `etc/emqx.conf:12`, `env EMQX_…`, `override` or `default`. */
-  readonly source: string;
-  readonly entry: SchemaEntry;
-  readonly vars: Readonly<Record<string, string>>;
-}
+export type { Setting };
 
 /**
  * `{{ platform_etc_dir }}`-style placeholders found in EMQX's source-tree

@@ -2,7 +2,7 @@
  * buildConfig: typed, deep-frozen views over the effective settings (see
  * load.ts), one file per section.
  */
-import type { Setting } from '../load.js';
+import type { Setting } from '../setting.js';
 import { lookupKey, resolvePath, schemaDefault } from '../schema.js';
 import type { Config, Zone } from '../types.js';
 import { buildAcl } from './acl.js';

@@ -1,5 +1,5 @@
 // Typed reads of the effective settings, shared by the section builders.
-import type { Setting } from '../load.js';
+import type { Setting } from '../setting.js';
 
 export interface Reader {
   val(key: string): unknown;
