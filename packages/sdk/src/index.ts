@@ -143,3 +143,16 @@ export { topicMatches, isWildcard } from './topic.js';
 
 /** EMQX password hashing (emqx_passwd): shared by auth plugins. */
 export { checkPassword, hashPassword, type PasswordHash } from './passwd.js';
+
+// ---- shared building blocks
+// (topicMatches and isWildcard are exported above)
+export {
+  validTopicName,
+  validTopicFilter,
+  levelCount,
+  compileFilter,
+  parseShare,
+  mount,
+  unmount,
+  type ShareSpec,
+} from './topic.js';

@@ -7,7 +7,7 @@ import type { Broker } from '../broker/broker.js';
 import { Message, type AclResult, type ClientInfo, type ConnInfo, type PubSub, type SubOpts } from '../types.js';
 import type { Zone } from '../zone.js';
 import { Session, type Outlet } from '../session/session.js';
-import { mount, parseShare, unmount, validTopicFilter, validTopicName } from '../router/topic.js';
+import { mount, parseShare, unmount, validTopicFilter, validTopicName } from '@nemq/sdk';
 import type { AuthResult, TopicFilters } from '../hooks/hookpoints.js';
 import { RC, authReasonCode, v3ConnackCode } from './reason-codes.js';
 import { AclCache } from '../access/cache.js';

@@ -2,7 +2,7 @@
 import type { BrokerNode } from '../node.js';
 import { PluginError } from '../plugins/errors.js';
 import { CtlFailure } from './registry.js';
-import { parseShare, validTopicFilter } from '../router/topic.js';
+import { parseShare, validTopicFilter } from '@nemq/sdk';
 import { uptime, datetime } from '../modules/sys.js';
 import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';

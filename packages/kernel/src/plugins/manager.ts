@@ -9,7 +9,7 @@ import type { ConfValues, Plugin, PluginContext, PluginManifest, PluginMessage }
 import * as semver from 'semver';
 import type { BrokerNode } from '../node.js';
 import { Subscription, type Subscriber } from '../router/router.js';
-import { parseShare } from '../router/topic.js';
+import { parseShare } from '@nemq/sdk';
 import { Message, type SubOpts } from '../types.js';
 import { readPluginConf } from './conf.js';
 import { PluginError } from './errors.js';
