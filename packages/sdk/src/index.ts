@@ -156,3 +156,4 @@ export {
   unmount,
   type ShareSpec,
 } from './topic.js';
+export { parseIp, parseCidr, cidrMatch, type IpAddress, type Cidr } from './cidr.js';

@@ -26,7 +26,7 @@
  * `{'and', [Who…]}`, `{'or', [Who…]}`. `username`/`clientid` are accepted as
  * spellings of EMQX 4.3's `user`/`client`.
  */
-import { cidrMatch, parseCidr, parseIp, type Cidr } from './cidr.js';
+import { cidrMatch, parseCidr, parseIp, type Cidr } from '@nemq/sdk';
 import { parseTerms, TermSyntaxError, type Term } from './terms.js';
 
 export type AclPermission = 'allow' | 'deny';

@@ -17,4 +17,4 @@ export {
 } from './acl.js';
 export { AclCache, type AclCacheOptions } from './cache.js';
 export { parseTerms, TermSyntaxError, type Term } from './terms.js';
-export { parseCidr, parseIp, cidrMatch, type Cidr, type IpAddress } from './cidr.js';
+export { parseCidr, parseIp, cidrMatch, type Cidr, type IpAddress } from '@nemq/sdk';
