@@ -157,3 +157,19 @@ export {
   type ShareSpec,
 } from './topic.js';
 export { parseIp, parseCidr, cidrMatch, type IpAddress, type Cidr } from './cidr.js';
+export {
+  compileTopic,
+  eqTopic,
+  checkRules,
+  findRule,
+  matchWho,
+  type AclPermission,
+  type AclAccess,
+  type AclAction,
+  type AclResult,
+  type AclWho,
+  type AclTopic,
+  type AclLevel,
+  type AclRule,
+  type AclClient,
+} from './acl.js';
