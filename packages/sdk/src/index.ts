@@ -173,3 +173,16 @@ export {
   type AclRule,
   type AclClient,
 } from './acl.js';
+export {
+  PLACEHOLDERS,
+  peerAddress,
+  placeholderValue,
+  expandPlaceholders,
+  bindTemplate,
+  bindValues,
+  type Placeholder,
+  type PlaceholderClient,
+  type PlaceholderTarget,
+  type ExpandOptions,
+  type BoundTemplate,
+} from './placeholder.js';
