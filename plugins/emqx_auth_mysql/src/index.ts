@@ -1,11 +1,10 @@
 // emqx_auth_mysql: authentication and ACL from MySQL (EMQX 4.3, reference §2.8).
 // client.authenticate is tapped only when auth.mysql.auth_query is set, client.check_acl
 // only when auth.mysql.acl_query is set; the pool is closed on unload.
-import { definePlugin, hashPassword, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { definePlugin, hashPassword, type AclAction, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import { authenticate, checkAcl, type AuthAcc, type AuthClient } from './auth.js';
 import { Db, parseServer, type DbOptions } from './db.js';
 import { parseQuery } from './sql.js';
-import type { PubSub } from './acl.js';
 
 const SHIPPED_AUTH_QUERY = "select password from mqtt_user where username = '%u' limit 1";
 const SHIPPED_SUPER_QUERY = "select is_superuser from mqtt_user where username = '%u' limit 1";
@@ -95,7 +94,7 @@ export default definePlugin({
     }
     if (aclSql) {
       const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger };
-      ctx.hooks.tap('client.check_acl', (ci: AuthClient, pubsub: PubSub, topic: string) => checkAcl(o, ci, pubsub, topic));
+      ctx.hooks.tap('client.check_acl', (ci: AuthClient, pubsub: AclAction, topic: string) => checkAcl(o, ci, pubsub, topic));
     }
   },
 });
