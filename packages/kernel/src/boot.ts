@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, ListenerConfig } from './config/index.js';
-import { checkAcl, parseAcl } from './access/index.js';
+import { checkRules } from '@nemq/sdk';
+import { parseAcl } from './access/index.js';
 import type { ListenerSpec } from './listener/listeners.js';
 import { createLogger, type LogLevel } from './logger.js';
 import type { BrokerOptions } from './node.js';
@@ -58,7 +59,7 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
   if (cfg.acl.aclFile) {
     const file = cfg.acl.aclFile;
     const rules = parseAcl(readFileSync(file, 'utf8'), file);
-    opts.fileAcl = (ci, action, topic) => checkAcl(rules, ci, action, topic);
+    opts.fileAcl = (ci, action, topic) => checkRules(rules, ci, action, topic);
   }
   return opts;
 }

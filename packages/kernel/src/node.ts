@@ -16,7 +16,7 @@ import { Metrics, Stats } from './metrics/metrics.js';
 import { SysPublisher } from './modules/sys.js';
 import { Message, type AclResult, type ClientInfo, type PubSub } from './types.js';
 import { defaultZone, type Zone } from './zone.js';
-import { parseShare } from './router/topic.js';
+import { parseShare } from '@nemq/sdk';
 import { CtlRegistry } from './ctl/registry.js';
 import { CtlServer } from './ctl/server.js';
 import { registerKernelCommands } from './ctl/commands.js';

@@ -7,7 +7,53 @@ export * from './hooks.js';
 export * from './conf.js';
 export * from './plugin.js';
 
-export { topicMatches, isWildcard } from './topic.js';
+// ---- shared building blocks: one copy for the kernel and every plugin
 
-/** EMQX password hashing (emqx_passwd): shared by auth plugins. */
+/** EMQX password hashing (emqx_passwd) */
 export { checkPassword, hashPassword, type PasswordHash } from './passwd.js';
+/** topic names and filters [MQTT-4.7] */
+export {
+  topicMatches,
+  isWildcard,
+  validTopicName,
+  validTopicFilter,
+  levelCount,
+  compileFilter,
+  parseShare,
+  mount,
+  unmount,
+  type ShareSpec,
+} from './topic.js';
+/** IP addresses and CIDR ranges (acl.conf `ipaddr`, MySQL `ipaddr` rows) */
+export { parseIp, parseCidr, cidrMatch, type IpAddress, type Cidr } from './cidr.js';
+/** EMQX's ACL rules: who, `%u`/`%c` levels, `eq`, first match decides */
+export {
+  compileTopic,
+  eqTopic,
+  checkRules,
+  findRule,
+  matchWho,
+  type AclPermission,
+  type AclAccess,
+  type AclAction,
+  type AclCheckResult,
+  type AclWho,
+  type AclTopic,
+  type AclLevel,
+  type AclRule,
+  type AclClient,
+} from './acl.js';
+/** EMQX placeholders (`%u %c %a %C %d %P %p %r %t %A %m`) as text or as query bind values */
+export {
+  PLACEHOLDERS,
+  peerAddress,
+  placeholderValue,
+  expandPlaceholders,
+  bindTemplate,
+  bindValues,
+  type Placeholder,
+  type PlaceholderClient,
+  type PlaceholderTarget,
+  type ExpandOptions,
+  type BoundTemplate,
+} from './placeholder.js';

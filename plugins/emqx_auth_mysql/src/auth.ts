@@ -1,8 +1,8 @@
 // client.authenticate and client.check_acl (EMQX emqx_auth_mysql:check/3, emqx_acl_mysql:check_acl/5).
-import { checkPassword, type Logger } from '@nemq/sdk';
-import { compileRows, decide, type PubSub } from './acl.js';
+import { bindValues, checkPassword, checkRules, type AclAction, type Logger } from '@nemq/sdk';
+import { compileRows } from './acl.js';
 import { QueryError, type Querier } from './db.js';
-import { bindParams, type ClientFields, type ParsedQuery } from './sql.js';
+import type { ClientFields, ParsedQuery } from './sql.js';
 
 export interface AuthClient extends ClientFields {
   readonly password?: Buffer | undefined;
@@ -37,7 +37,7 @@ const EMPTY = Buffer.alloc(0);
 export async function authenticate(o: AuthOptions, ci: AuthClient, acc: AuthAcc): Promise<AuthAcc | undefined> {
   let res;
   try {
-    res = await o.db.query(o.authQuery.sql, bindParams(o.authQuery.params, ci));
+    res = await o.db.query(o.authQuery.sql, bindValues(o.authQuery.params, ci));
   } catch (err) {
     const reason = err instanceof QueryError ? err.reason : 'mysql_error';
     o.logger.error(`[MySQL] query '${o.authQuery.sql}' failed: ${(err as Error).message}`);
@@ -74,7 +74,7 @@ export async function authenticate(o: AuthOptions, ci: AuthClient, acc: AuthAcc)
 async function isSuperuser(o: AuthOptions, ci: AuthClient): Promise<boolean> {
   if (!o.superQuery) return false;
   try {
-    const r = await o.db.query(o.superQuery.sql, bindParams(o.superQuery.params, ci));
+    const r = await o.db.query(o.superQuery.sql, bindValues(o.superQuery.params, ci));
     const v = r.rows[0]?.[0];
     return r.columns.length === 1 && (v === 1 || v === 1n);
   } catch (err) {
@@ -100,18 +100,19 @@ export interface AclOptions {
  * (see acl.ts); a match decides allow/deny; no row, no match, a failed query or a row that
  * cannot be compiled → no opinion (next: etc/acl.conf, then acl_nomatch).
  */
-export async function checkAcl(o: AclOptions, ci: ClientFields, pubsub: PubSub, topic: string): Promise<'allow' | 'deny' | undefined> {
+export async function checkAcl(o: AclOptions, ci: ClientFields, pubsub: AclAction, topic: string): Promise<'allow' | 'deny' | undefined> {
   if (ci.username !== undefined && ci.username.startsWith('$')) return undefined;
   let res;
   try {
-    res = await o.db.query(o.aclQuery.sql, bindParams(o.aclQuery.params, ci));
+    res = await o.db.query(o.aclQuery.sql, bindValues(o.aclQuery.params, ci));
   } catch (err) {
     o.logger.error(`[MySQL] do_check_acl error: ${(err as Error).message}`);
     return undefined;
   }
   if (res.rows.length === 0) return undefined;
   try {
-    return decide(compileRows(res.rows), ci, pubsub, topic);
+    const r = checkRules(compileRows(res.rows), ci, pubsub, topic);
+    return r === 'nomatch' ? undefined : r;
   } catch (err) {
     o.logger.error(`[MySQL] bad row from acl_query: ${(err as Error).message}`);
     return undefined;

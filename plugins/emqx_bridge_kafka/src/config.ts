@@ -1,6 +1,6 @@
 // Typed settings from ctx.config, and the hook rules
 // `bridge.kafka.hook.<hookpoint>.<N> = {"topic": ..., "filter": ..., "key": ..., "strategy": ...}`.
-import type { ConfValues } from '@nemq/sdk';
+import { compileFilter, validTopicFilter, type ConfValues } from '@nemq/sdk';
 
 /** The hook points a rule can name (EMQX Kafka bridge docs). */
 export const HOOKS = [
@@ -56,40 +56,6 @@ export function parseDuration(text: string, what: string): number {
   return Math.ceil(ms);
 }
 
-/**
- * A matcher for one MQTT topic filter [MQTT-4.7]: `#` and `+` wildcards, and a
- * topic starting with `$` never matches a filter starting with a wildcard [MQTT-4.7.2-1].
- * Walks both strings in place: no split, no allocation per call.
- */
-export function compileFilter(filter: string): (topic: string) => boolean {
-  if (filter === '#') return (t) => t.charCodeAt(0) !== 0x24;
-  if (!filter.includes('+') && !filter.includes('#')) return (t) => t === filter;
-  const levels = filter.split('/');
-  const wildFirst = filter.charCodeAt(0) === 0x2b || filter.charCodeAt(0) === 0x23;
-  return (topic) => {
-    if (wildFirst && topic.charCodeAt(0) === 0x24) return false;
-    let pos = 0;
-    for (let i = 0; i < levels.length; i++) {
-      const lv = levels[i]!;
-      if (lv === '#') return true;
-      if (pos > topic.length) return false; // the topic has fewer levels
-      let end = topic.indexOf('/', pos);
-      if (end < 0) end = topic.length;
-      if (lv !== '+') {
-        if (end - pos !== lv.length || !topic.startsWith(lv, pos)) return false;
-      }
-      pos = end + 1;
-    }
-    return pos === topic.length + 1;
-  };
-}
-
-function isValidFilter(f: string): boolean {
-  if (f.length === 0) return false;
-  const lv = f.split('/');
-  return lv.every((l, i) => (l.includes('#') ? l === '#' && i === lv.length - 1 : !l.includes('+') || l === '+'));
-}
-
 const HOOK_KEY = /^bridge\.kafka\.hook\.([a-z_]+\.[a-z_]+)\.([^.]+)$/;
 
 /** Rules from conf keys `bridge.kafka.hook.<hook>.<N>`, sorted by hook then N. Throws ConfigError. */
@@ -115,7 +81,7 @@ export function parseRules(config: ConfValues): Rule[] {
     if (typeof topic !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new ConfigError(`${key}: "topic" must be a Kafka topic name ([A-Za-z0-9._-], 1..249 chars)`);
     let filter: string | undefined;
     if (o.filter !== undefined) {
-      if (typeof o.filter !== 'string' || !isValidFilter(o.filter)) throw new ConfigError(`${key}: "filter" must be an MQTT topic filter`);
+      if (typeof o.filter !== 'string' || !validTopicFilter(o.filter)) throw new ConfigError(`${key}: "filter" must be an MQTT topic filter`);
       // client events have no topic: EMQX ignores a filter there
       filter = FILTERED.has(hook) ? o.filter : undefined;
     }

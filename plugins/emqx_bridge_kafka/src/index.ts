@@ -11,7 +11,7 @@ import { schema } from './schema.js';
 
 export { schema } from './schema.js';
 export { Bridge, RecordsRejected, type BridgeStats, type Sender, type TopicBatch, type OutMessage } from './bridge.js';
-export { parseRules, parseSettings, compileFilter, parseDuration, ConfigError, type Rule, type Settings } from './config.js';
+export { parseRules, parseSettings, parseDuration, ConfigError, type Rule, type Settings } from './config.js';
 export { Kind, Rec, encodeValue, payloadEncoder, recordKey, recSize } from './records.js';
 export { BoundedQueue } from './queue.js';
 export { KafkajsSender, createPartitioner } from './kafka.js';

@@ -1,5 +1,5 @@
 // `emqx_ctl bridges ...` with the strings of EMQX's emqx_bridge_mqtt_cli.
-import type { CtlHandler } from '@nemq/sdk';
+import { validTopicFilter, type CtlHandler } from '@nemq/sdk';
 import type { BridgeState } from './bridge.js';
 
 export const USAGE: ReadonlyArray<readonly [string, string]> = [
@@ -26,18 +26,6 @@ export interface CtlBridge {
   delForward(topic: string): void;
   addSubscription(topic: string, qos: 0 | 1 | 2): Promise<string>;
   delSubscription(topic: string): Promise<string>;
-}
-
-/** an MQTT topic filter as a SUBSCRIBE may carry it */
-export function validFilter(t: string): boolean {
-  if (t.length === 0 || t.includes('\u0000') || Buffer.byteLength(t) > 65535) return false;
-  const levels = t.split('/');
-  for (let i = 0; i < levels.length; i++) {
-    const l = levels[i]!;
-    if (l.includes('#') && (l !== '#' || i !== levels.length - 1)) return false;
-    if (l.includes('+') && l !== '+') return false;
-  }
-  return true;
 }
 
 export function bridgesCtl(bridges: ReadonlyMap<string, CtlBridge>): CtlHandler {
@@ -84,7 +72,7 @@ export function bridgesCtl(bridges: ReadonlyMap<string, CtlBridge>): CtlHandler 
       case 'add-subscription/4': {
         const b = get(name!);
         if (!/^[0-2]$/.test(qos!)) throw new Error(`bad QoS ${qos}: 0, 1 or 2`);
-        if (!validFilter(topic!)) throw new Error(`bad topic filter ${topic}`);
+        if (!validTopicFilter(topic!)) throw new Error(`bad topic filter ${topic}`);
         const r = await b.addSubscription(topic!, Number(qos) as 0 | 1 | 2);
         return r === 'ok' ? 'Add-subscription topic successfully.\n' : `Add-subscription failed reason: ${r}.\n`;
       }

@@ -1,12 +1,12 @@
 // emqx_bridge_mqtt: bridges this node to other MQTT brokers (EMQX 4.3 apps/emqx_bridge_mqtt).
 // Every `bridge.mqtt.<name>.*` group in etc/plugins/emqx_bridge_mqtt.conf is one bridge.
-import { definePlugin } from '@nemq/sdk';
+import { definePlugin, validTopicFilter } from '@nemq/sdk';
 import { Bridge } from './bridge.js';
-import { bridgesCtl, USAGE, validFilter } from './cli.js';
+import { bridgesCtl, USAGE } from './cli.js';
 import { BridgeConfigError, readBridges, schema } from './config.js';
 
 export { Bridge, type BridgeEnv, type BridgeState } from './bridge.js';
-export { bridgesCtl, USAGE, validFilter } from './cli.js';
+export { bridgesCtl, USAGE } from './cli.js';
 export { readBridges, schema, prependTopic, expandNode, parseAddress, type BridgeConfig } from './config.js';
 export { DiskQueue, MemQueue, openQueue, type BridgeQueue, type QueuedMsg } from './queue.js';
 
@@ -15,7 +15,7 @@ export default definePlugin({
   async start(ctx) {
     const configs = readBridges(ctx.config, ctx.broker.nodeName);
     for (const c of configs) {
-      for (const s of c.subscriptions) if (!validFilter(s.topic)) throw new BridgeConfigError(`bridge.mqtt.${c.name}: bad subscription topic ${s.topic}`);
+      for (const s of c.subscriptions) if (!validTopicFilter(s.topic)) throw new BridgeConfigError(`bridge.mqtt.${c.name}: bad subscription topic ${s.topic}`);
     }
     const bridges = new Map<string, Bridge>();
     ctx.onDispose(async () => {

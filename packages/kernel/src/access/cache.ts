@@ -12,7 +12,7 @@
  *
  * Pure: time comes from the injected `now()`.
  */
-import type { AclAction } from './acl.js';
+import type { AclAction } from '@nemq/sdk';
 
 export interface AclCacheOptions {
   /** Max entries (EMQX `acl_cache_max_size`, default 32). */

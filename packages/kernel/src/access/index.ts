@@ -1,20 +1,7 @@
 /**
- * acl.conf: Erlang-term rules, EMQX-style evaluation, and the per-connection ACL cache.
+ * acl.conf: Erlang terms compiled into the SDK's ACL rules, and the per-connection ACL cache.
+ * Rules are checked with `checkRules` from @nemq/sdk.
  */
-export {
-  parseAcl,
-  checkAcl,
-  findRule,
-  matchWho,
-  type AclRule,
-  type AclWho,
-  type AclTopic,
-  type AclClient,
-  type AclAccess,
-  type AclAction,
-  type AclPermission,
-  type AclCheckResult,
-} from './acl.js';
+export { parseAcl, type AclRule } from './acl.js';
 export { AclCache, type AclCacheOptions } from './cache.js';
 export { parseTerms, TermSyntaxError, type Term } from './terms.js';
-export { parseCidr, parseIp, cidrMatch, type Cidr, type IpAddress } from './cidr.js';

@@ -3,7 +3,7 @@
 // subscriptions add|del`, and plugins' local subscriptions all go through here.
 import type { HookRegistry } from '../hooks/registry.js';
 import { Subscription, type Router, type Subscriber } from '../router/router.js';
-import { mount, parseShare } from '../router/topic.js';
+import { mount, parseShare } from '@nemq/sdk';
 import type { Session } from '../session/session.js';
 import type { ClientInfo, SubOpts } from '../types.js';
 

@@ -3,7 +3,7 @@
 import type { ConnectPacket, PublishProperties } from '@nemq/codec';
 import { authenticate, pickClientFields } from '../access/authenticate.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
-import { mount, validTopicName } from '../router/topic.js';
+import { expandPlaceholders, mount, validTopicName } from '@nemq/sdk';
 import { Message } from '../types.js';
 import { State, type ChannelCore } from './core.js';
 import { RC, authReasonCode } from './reason-codes.js';
@@ -167,10 +167,12 @@ export function authDone(ch: ChannelCore, r: AuthResult): void {
   ch.runPending();
 }
 
+/** zone mountpoint with `%c` and `%u` filled in (a missing username gives '') */
 function expandMountpoint(mp: string | undefined, clientid: string, username: string | undefined): string | undefined {
-  if (!mp) return undefined;
-  return mp.replace(/%c/g, clientid).replace(/%u/g, username ?? '');
+  return mp ? expandPlaceholders(mp, { clientid, username }, MOUNTPOINT_VARS) : undefined;
 }
+
+const MOUNTPOINT_VARS = { only: ['%c', '%u'], missing: '' } as const;
 
 let idSeq = 0;
 function assignClientId(): string {

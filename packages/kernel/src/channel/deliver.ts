@@ -2,7 +2,7 @@
 // shedding for slow sockets, the mountpoint taken off, topic aliases out and the
 // client's maximum packet size.
 import { PublishEncoder, type QoS } from '@nemq/codec';
-import { unmount } from '../router/topic.js';
+import { unmount } from '@nemq/sdk';
 import type { Message } from '../types.js';
 import type { ChannelCore } from './core.js';
 

@@ -2,7 +2,7 @@
 // and the acknowledgements both ways: PUBACK, PUBREC, PUBREL, PUBCOMP.
 import type { PublishPacket, PublishProperties, PubackPacket, PubrecPacket, PubrelPacket, PubcompPacket } from '@nemq/codec';
 import { aclApplies, aclAsync, aclSync } from '../access/authorize.js';
-import { validTopicName, mount } from '../router/topic.js';
+import { validTopicName, mount } from '@nemq/sdk';
 import { Message, type AclResult } from '../types.js';
 import type { ChannelCore } from './core.js';
 import { RC } from './reason-codes.js';

@@ -4,7 +4,7 @@ import type { QoS, SubscribePacket, UnsubscribePacket } from '@nemq/codec';
 import { aclApplies, aclAsync, aclSync } from '../access/authorize.js';
 import type { Subscribed } from '../broker/subscriptions.js';
 import type { TopicFilters } from '../hooks/hookpoints.js';
-import { parseShare, validTopicFilter } from '../router/topic.js';
+import { parseShare, validTopicFilter } from '@nemq/sdk';
 import type { AclResult, SubOpts } from '../types.js';
 import type { ChannelCore } from './core.js';
 import { RC } from './reason-codes.js';

@@ -7,7 +7,7 @@
  * Units: durations → ms, byte sizes → bytes (1KB = 1024), percent → fraction.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { parseCidr } from '../access/cidr.js';
+import { parseCidr } from '@nemq/sdk';
 import type { FlappingPolicy, GcPolicy, ListenerAccessRule, RateLimit, ShutdownPolicy } from './types.js';
 
 export type ValueType =

@@ -1,7 +1,7 @@
 // The kernel's own emqx_ctl commands, with EMQX 4.3's output strings (reference §2.5, §5).
 import { PluginError } from '../plugins/errors.js';
 import { CtlFailure } from './registry.js';
-import { parseShare, validTopicFilter } from '../router/topic.js';
+import { parseShare, validTopicFilter } from '@nemq/sdk';
 import { uptime, datetime } from '../modules/sys.js';
 import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';

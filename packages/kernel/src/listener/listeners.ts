@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { ChannelEnv } from '../channel/channel.js';
-import { cidrMatch, parseCidr, type Cidr } from '../access/cidr.js';
+import { cidrMatch, parseCidr, type Cidr } from '@nemq/sdk';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
 
 export interface ListenerSpec {

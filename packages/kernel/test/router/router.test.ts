@@ -1,5 +1,5 @@
 import { Router, Subscription, type Subscriber } from '../../src/router/router';
-import { parseShare, topicMatches, validTopicFilter, validTopicName } from '../../src/router/topic';
+import { topicMatches, validTopicFilter } from '@nemq/sdk';
 import type { Message, SubOpts } from '../../src/types';
 
 function subscriber(id: string): Subscriber & { got: string[] } {
@@ -7,42 +7,6 @@ function subscriber(id: string): Subscriber & { got: string[] } {
   return { clientid: id, available: true, got, deliver: (m: Message) => void got.push(m.topic) };
 }
 const opts = (over: Partial<SubOpts> = {}): SubOpts => ({ qos: 0, nl: 0, rap: 0, rh: 0, ...over });
-
-describe('topic validation', () => {
-  test('[MQTT-4.7.1-2] # must be last and alone in its level', () => {
-    expect(validTopicFilter('a/#')).toBe(true);
-    expect(validTopicFilter('#')).toBe(true);
-    expect(validTopicFilter('a/#/b')).toBe(false);
-    expect(validTopicFilter('a#')).toBe(false);
-  });
-  test('[MQTT-4.7.1-3] + must occupy a whole level', () => {
-    expect(validTopicFilter('+/a/+')).toBe(true);
-    expect(validTopicFilter('a+')).toBe(false);
-    expect(validTopicFilter('a/+b')).toBe(false);
-  });
-  test('[MQTT-3.3.2-2] topic names have no wildcards', () => {
-    expect(validTopicName('a/b')).toBe(true);
-    expect(validTopicName('a/+')).toBe(false);
-    expect(validTopicName('a/#')).toBe(false);
-    expect(validTopicName('')).toBe(false);
-  });
-  test('max topic levels', () => {
-    expect(validTopicName('a/b/c', 2)).toBe(false);
-    expect(validTopicName('a/b', 2)).toBe(true);
-  });
-  test('[MQTT-4.7.2-1] $ topics are not matched by leading wildcards', () => {
-    expect(topicMatches('#', '$SYS/x')).toBe(false);
-    expect(topicMatches('+/x', '$SYS/x')).toBe(false);
-    expect(topicMatches('$SYS/#', '$SYS/x')).toBe(true);
-  });
-  test('shared subscription syntax', () => {
-    expect(parseShare('$share/g/a/b')).toEqual({ group: 'g', filter: 'a/b' });
-    expect(parseShare('$queue/a')).toEqual({ group: '$queue', filter: 'a' });
-    expect(parseShare('$share/g')).toBeUndefined();
-    expect(parseShare('$share//a')).toBeUndefined();
-    expect(parseShare('a/b')).toEqual({ group: undefined, filter: 'a/b' });
-  });
-});
 
 describe('Router', () => {
   const cases: Array<[string, string, boolean]> = [
