@@ -327,9 +327,15 @@ describe('password_hash variants (plugin reloaded with each)', () => {
     expect((await connack({ protocolVersion: 5, username: 'u_salt_sha256', password: 'wrong' })).code).toBe(0);
   });
 
-  test('an unsupported password_hash makes the load fail', async () => {
+  test('an unsupported password_hash: a reload keeps the running instance (old conf) serving, a load fails', async () => {
+    await reloadWith({ 'auth.mysql.password_hash': 'plain', 'auth.mysql.auth_query': SHIPPED_AUTH });
     writeFileSync(join(dir, `${NAME}.conf`), conf({ 'auth.mysql.password_hash': 'sha384' }));
-    await expect(node.plugins!.reload(NAME)).rejects.toThrow(/unsupported password_hash/);
+    await expect(node.plugins!.reload(NAME)).rejects.toThrow(/unsupported password_hash.*rolled back: emqx_auth_mysql \S+ keeps running/);
+    expect(node.plugins!.isLoaded(NAME)).toBe(true);
+    expect((await connack({ protocolVersion: 5, username: 'u_plain', password: 'public' })).code).toBe(0);
+    expect((await connack({ protocolVersion: 5, username: 'u_plain', password: 'publik' })).code).toBe(0x87);
+    await node.plugins!.unload(NAME);
+    await expect(node.plugins!.load(NAME)).rejects.toThrow(/unsupported password_hash/);
     expect(node.plugins!.isLoaded(NAME)).toBe(false);
   });
 });
