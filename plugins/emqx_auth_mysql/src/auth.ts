@@ -1,18 +1,11 @@
 // client.authenticate and client.check_acl (EMQX emqx_auth_mysql:check/3, emqx_acl_mysql:check_acl/5).
-import { bindValues, checkPassword, checkRules, type AclAction, type Logger } from '@nemq/sdk';
+import { bindValues, checkPassword, checkRules, type AclAction, type AuthResult, type ClientInfo, type Logger } from '@nemq/sdk';
 import { compileRows } from './acl.js';
 import { QueryError, type Querier } from './db.js';
-import type { ClientFields, ParsedQuery } from './sql.js';
+import type { ParsedQuery } from './sql.js';
 
-export interface AuthClient extends ClientFields {
-  readonly password?: Buffer | undefined;
-}
-
-export interface AuthAcc {
-  auth_result: string;
-  anonymous?: boolean;
-  [key: string]: unknown;
-}
+/** what the plugin reads of the ClientInfo */
+export type AuthClient = Pick<ClientInfo, 'clientid' | 'username' | 'peerhost' | 'password' | 'cn' | 'dn'>;
 
 export interface AuthOptions {
   readonly db: Querier;
@@ -34,7 +27,7 @@ const EMPTY = Buffer.alloc(0);
  * Columns other than exactly `password` or `password, salt`, or more than one row, are a
  * configuration error: logged, no opinion (EMQX crashes in the hook, which the chain skips).
  */
-export async function authenticate(o: AuthOptions, ci: AuthClient, acc: AuthAcc): Promise<AuthAcc | undefined> {
+export async function authenticate(o: AuthOptions, ci: AuthClient, acc: AuthResult): Promise<AuthResult | undefined> {
   let res;
   try {
     res = await o.db.query(o.authQuery.sql, bindValues(o.authQuery.params, ci));
@@ -100,7 +93,7 @@ export interface AclOptions {
  * (see acl.ts); a match decides allow/deny; no row, no match, a failed query or a row that
  * cannot be compiled → no opinion (next: etc/acl.conf, then acl_nomatch).
  */
-export async function checkAcl(o: AclOptions, ci: ClientFields, pubsub: AclAction, topic: string): Promise<'allow' | 'deny' | undefined> {
+export async function checkAcl(o: AclOptions, ci: AuthClient, pubsub: AclAction, topic: string): Promise<'allow' | 'deny' | undefined> {
   if (ci.username !== undefined && ci.username.startsWith('$')) return undefined;
   let res;
   try {

@@ -16,7 +16,7 @@ export const DEFAULT_QUERY_TIMEOUT = 300_000;
 
 // Keys and defaults of EMQX's priv/emqx_auth_mysql.schema. The three queries have no schema
 // default (a query left out of the conf file is off); etc/emqx_auth_mysql.conf sets them.
-export const schema: ConfSchema = {
+export const schema = {
   'auth.mysql.server': { type: 'string', default: '127.0.0.1:3306', doc: 'MySQL server: Port | IP:Port | Host:Port' },
   'auth.mysql.pool': { type: 'integer', default: '8', doc: 'connection pool size' },
   'auth.mysql.username': { type: 'string', default: '', doc: 'MySQL user' },
@@ -34,7 +34,7 @@ export const schema: ConfSchema = {
   'auth.mysql.ssl.keyfile': { type: 'string', doc: 'client key file' },
   'auth.mysql.ssl.verify': { type: 'boolean', default: 'false', doc: 'verify the server certificate' },
   'auth.mysql.ssl.server_name_indication': { type: 'string', doc: 'name to check the server certificate against; unset: the server host; disable: no check' },
-};
+} as const satisfies ConfSchema;
 
 const str = (c: ConfValues, k: string): string | undefined => {
   const v = c[k];

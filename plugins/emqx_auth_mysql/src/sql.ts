@@ -11,13 +11,3 @@ export type ParsedQuery = BoundTemplate;
 export function parseQuery(sql: string): ParsedQuery {
   return bindTemplate(sql, MYSQL_PLACEHOLDERS);
 }
-
-/** what the plugin reads from the kernel's clientinfo */
-export interface ClientFields {
-  readonly clientid: string;
-  readonly username?: string | undefined;
-  readonly peerhost: string;
-  readonly cn?: string | undefined;
-  readonly dn?: string | undefined;
-}
-
