@@ -72,7 +72,9 @@ export function buildZone(r: Reader, name: string): Zone {
     return (global !== undefined ? global : ZONE_CODE_DEFAULTS[k]) as T;
   };
   const anon = pick<string>('allow_anonymous');
-  return compact<Zone>({
+  // unset keys stay as undefined properties: deleting them would turn the object into a
+  // dictionary, and the channel reads the zone on every packet
+  return {
     name,
     idleTimeout: pick<number>('idle_timeout'),
     allowAnonymous: anon === 'false_quick_deny' ? 'false_quick_deny' : anon === 'true',
@@ -130,5 +132,5 @@ export function buildZone(r: Reader, name: string): Zone {
     strictMode: pick<boolean>('strict_mode'),
     responseInformation: pick<string | undefined>('response_information'),
     bypassAuthPlugins: pick<boolean>('bypass_auth_plugins'),
-  });
+  };
 }
