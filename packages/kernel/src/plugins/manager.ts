@@ -1,19 +1,20 @@
 // The plugin host (reference §2: emqx_plugins): discover, load, unload, reload.
 // A plugin touches the node only through its context, so unload can take back
 // every tap, ctl command and subscription it made, then run its disposers.
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
-import type { ConfValues, Handover, Message as PluginMessage, Plugin, PluginContext, PluginManifest, StopReason } from '@nemq/sdk';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfValues, Handover, Plugin, StopReason } from '@nemq/sdk';
 import * as semver from 'semver';
 import type { PluginHost, PluginListing } from '../ports.js';
-import type { Subscription, Subscriber } from '../router/router.js';
-import type { Message } from '../types.js';
+import { PluginCode } from './code.js';
 import { readPluginConf } from './conf.js';
+import { createContext, type Loaded } from './context.js';
+import { discoverPlugins, type InstalledPlugin } from './discover.js';
 import { PluginError } from './errors.js';
 import { readLoaded, writeLoaded } from './loaded-file.js';
-import { linkSdk, sdkMismatch, SDK_VERSION } from './sdk-link.js';
+import { SDK_VERSION } from './sdk-link.js';
+
+export type { InstalledPlugin };
 
 export interface PluginsOptions {
   /** directories holding plugin packages (sub-directories and node_modules) */
@@ -32,39 +33,12 @@ export interface PluginsOptions {
   defaults?: Record<string, boolean>;
 }
 
-export interface InstalledPlugin {
-  manifest: PluginManifest;
-  version: string;
-  dir: string;
-  main: string;
-  /** the @nemq/sdk range the package asks for when the node's SDK does not meet it */
-  sdkMismatch: string | undefined;
-}
-
-
-interface Loaded {
-  info: InstalledPlugin;
-  plugin: Plugin;
-  config: ConfValues;
-  abort: AbortController;
-  disposers: Array<() => void | Promise<void>>;
-  subs: Set<Subscription>;
-}
-
-interface CachedModule {
-  key: string;
-  plugin: Plugin;
-}
-
-/** Node's own require (also under test runners that wrap require), for its module cache */
-const nodeRequire = createRequire(__filename);
-
 /** Plugins that cannot be unloaded from the CLI (EMQX refuses emqx_management). */
 const PINNED = new Set(['emqx_management']);
 
 export class PluginManager {
   private readonly loaded = new Map<string, Loaded>();
-  private readonly modules = new Map<string, CachedModule>();
+  private readonly code = new PluginCode();
   /** serialises load/unload/reload */
   private queue: Promise<unknown> = Promise.resolve();
   loads = 0;
@@ -72,40 +46,9 @@ export class PluginManager {
 
   constructor(private readonly node: PluginHost, readonly opts: PluginsOptions) {}
 
-  // ---- discovery ---------------------------------------------------------
-
   /** installed plugins by name (workspace dirs, dropped-in packages, node_modules) */
   discover(): Map<string, InstalledPlugin> {
-    const out = new Map<string, InstalledPlugin>();
-    const visit = (dir: string): void => {
-      const pj = join(dir, 'package.json');
-      if (!existsSync(pj)) return;
-      try {
-        const pkg = JSON.parse(readFileSync(pj, 'utf8')) as { version?: string; main?: string; emqxPlugin?: PluginManifest } & Parameters<typeof sdkMismatch>[0];
-        const m = pkg.emqxPlugin;
-        if (!m || typeof m.name !== 'string' || !/^[A-Za-z0-9_]+$/.test(m.name)) return;
-        if (!out.has(m.name)) {
-          out.set(m.name, { manifest: m, version: pkg.version ?? '0.0.0', dir: resolve(dir), main: resolve(dir, pkg.main ?? 'index.js'), sdkMismatch: sdkMismatch(pkg) });
-        }
-      } catch (err) {
-        this.node.logger.warning(`plugins: cannot read ${pj}: ${(err as Error).message}`);
-      }
-    };
-    const subdirs = (dir: string): string[] => {
-      try {
-        return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => join(dir, d.name));
-      } catch {
-        return [];
-      }
-    };
-    for (const dir of this.opts.dirs) {
-      for (const d of subdirs(dir)) if (!d.endsWith(`${sep}node_modules`)) visit(d);
-      for (const d of subdirs(join(dir, 'node_modules'))) {
-        if (d.split(sep).pop()!.startsWith('@')) for (const s of subdirs(d)) visit(s);
-        else visit(d);
-      }
-    }
-    return out;
+    return discoverPlugins(this.opts.dirs, (m) => this.node.logger.warning(m));
   }
 
   list(): PluginListing[] {
@@ -181,7 +124,7 @@ export class PluginManager {
       let config: ConfValues;
       try {
         this.check(info);
-        plugin = this.importPlugin(info);
+        plugin = this.code.import(info);
         config = this.readConf(info, plugin);
       } catch (err) {
         throw PluginError.wrap(err, 'bad_plugin', name, kept);
@@ -226,7 +169,7 @@ export class PluginManager {
     if (!info) throw new PluginError('not_found', name, 'not installed');
     if (this.loaded.has(name)) throw new PluginError('already_started', name, 'already loaded');
     this.check(info);
-    const plugin = this.importPlugin(info);
+    const plugin = this.code.import(info);
     const config = this.readConf(info, plugin);
     await this.start(info, plugin, config, undefined);
     this.loads++;
@@ -253,7 +196,7 @@ export class PluginManager {
   private async start(info: InstalledPlugin, plugin: Plugin, config: ConfValues, handover: Handover<unknown> | undefined): Promise<void> {
     const name = info.manifest.name;
     const rec: Loaded = { info, plugin, config, abort: new AbortController(), disposers: [], subs: new Set() };
-    const ctx = this.context(rec, config, handover);
+    const ctx = createContext(this.node, rec, this.opts.dataDir, handover);
     this.loaded.set(name, rec);
     const timeout = this.opts.startTimeout ?? 15000;
     let timer: NodeJS.Timeout | undefined;
@@ -323,45 +266,7 @@ export class PluginManager {
     return state ?? undefined;
   }
 
-  private persist(name: string, on: boolean): void {
-    const entries = readLoaded(this.opts.loadedFile);
-    if (on) entries.set(name, true);
-    else entries.delete(name);
-    writeLoaded(this.opts.loadedFile, entries);
-  }
-
-  // ---- code and config ---------------------------------------------------
-
-  /**
-   * Requires the plugin's main module. When its files changed on disk since the
-   * last load, the plugin's entries are dropped from the require cache first, so
-   * reload runs the new code (hot upgrade); an unchanged plugin reuses its module.
-   */
-  private importPlugin(info: InstalledPlugin): Plugin {
-    const name = info.manifest.name;
-    const key = fingerprint(info);
-    const cached = this.modules.get(name);
-    if (cached && cached.key === key) return cached.plugin;
-    const own = realpathSync(info.dir) + sep;
-    linkSdk(own);
-    for (const k of Object.keys(nodeRequire.cache)) {
-      if (k.startsWith(own) && !k.slice(own.length).includes(`node_modules${sep}`)) delete nodeRequire.cache[k];
-    }
-    let mod: unknown;
-    try {
-      mod = nodeRequire(info.main);
-    } catch (err) {
-      throw new PluginError('bad_plugin', name, `cannot load ${info.main}: ${(err as Error).message}`);
-    }
-    const m = mod as { default?: unknown };
-    const plugin = (m && typeof m === 'object' && 'default' in m ? m.default : mod) as Plugin;
-    if (!plugin || typeof plugin.start !== 'function' || typeof plugin.schema !== 'object') {
-      throw new PluginError('bad_plugin', name, `${info.main} does not export a plugin (definePlugin({ schema, start }))`);
-    }
-    this.modules.set(name, { key, plugin });
-    return plugin;
-  }
-
+  /** etc/plugins/<name>.conf, else the plugin's own etc/<name>.conf, checked against its schema */
   private readConf(info: InstalledPlugin, plugin: Plugin): ConfValues {
     const name = info.manifest.name;
     const candidates = [join(this.opts.etcDir, `${name}.conf`), join(info.dir, 'etc', `${name}.conf`)];
@@ -372,97 +277,11 @@ export class PluginManager {
     return values;
   }
 
-  // ---- the context a plugin gets -------------------------------------------
-
-  private context(rec: Loaded, config: ConfValues, handover: Handover<unknown> | undefined): PluginContext {
-    const node = this.node;
-    const name = rec.info.manifest.name;
-    const prefix = `[${name}] `;
-    const logger = {
-      debug: (m: string) => node.logger.debug(prefix + m),
-      info: (m: string) => node.logger.info(prefix + m),
-      warning: (m: string) => node.logger.warning(prefix + m),
-      error: (m: string) => node.logger.error(prefix + m),
-    };
-    const live = (): void => {
-      if (rec.abort.signal.aborted) throw new Error(`plugin ${name} is unloaded`);
-    };
-    return {
-      name,
-      version: rec.info.version,
-      handover,
-      config,
-      logger,
-      signal: rec.abort.signal,
-      dataDir: this.opts.dataDir,
-      hooks: {
-        tap: (point, fn, options) => {
-          live();
-          node.registry.tap(name, point, fn, options ?? {});
-        },
-      },
-      broker: {
-        nodeName: node.nodeName,
-        version: node.version,
-        publish: (topic, payload, o = {}) =>
-          node.publish(topic, payload, { ...o, from: o.from ?? name, properties: o.properties as Message['properties'] }),
-        subscribe: (filter, onMessage, o = {}) => {
-          live();
-          const subscriber = new PluginSubscriber(`$plugin/${name}`, onMessage as (m: PluginMessage) => void, logger);
-          const sub = node.subscriptions.addLocal(subscriber, filter, { qos: o.qos ?? 0, nl: 0, rap: 1, rh: 0 });
-          rec.subs.add(sub);
-          return () => {
-            if (rec.subs.delete(sub)) node.subscriptions.removeLocal(sub);
-          };
-        },
-        deliverTo: (clientid, topic, msg) => node.deliverTo(clientid, topic, msg as unknown as Message),
-        metrics: () => node.metrics.snapshot(),
-        setStat: (stat, value) => node.stats.set(stat, value),
-      },
-      ctl: (command, usage, handler) => {
-        live();
-        node.ctl.register(name, command, usage, handler);
-      },
-      onDispose: (fn) => {
-        rec.disposers.push(fn);
-      },
-    };
+  private persist(name: string, on: boolean): void {
+    const entries = readLoaded(this.opts.loadedFile);
+    if (on) entries.set(name, true);
+    else entries.delete(name);
+    writeLoaded(this.opts.loadedFile, entries);
   }
 }
 
-/** a plugin's local subscription: gets the message object itself, not a frame */
-class PluginSubscriber implements Subscriber {
-  readonly available = true;
-  constructor(readonly clientid: string, private readonly fn: (m: PluginMessage) => void, private readonly logger: { error(m: string): void }) {}
-  deliver(msg: Message): void {
-    try {
-      this.fn(msg as unknown as PluginMessage);
-    } catch (err) {
-      this.logger.error(`subscription handler failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-/** version + size and mtime of every file under the plugin (not its node_modules) */
-function fingerprint(info: InstalledPlugin): string {
-  const h = createHash('sha1').update(info.version);
-  const walk = (dir: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.js') || e.name.endsWith('.cjs') || e.name.endsWith('.json')) {
-        const st = statSync(p);
-        h.update(`${p}:${st.size}:${st.mtimeMs}`);
-      }
-    }
-  };
-  walk(info.dir);
-  return h.digest('hex');
-}
