@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, describe, list, parseArgs, shellQuote, type OptSpec, type Opts } from './args.js';
 import { BROKERS, BrokerUnavailable, isBroker, killAllSync, logTail, startBroker, type BrokerName, type RunningBroker } from './brokers.js';
+import { flowSummary } from './flow.js';
 import { LoadWorker, liveWorkers, split, sum } from './loadgen.js';
 import type { QoS } from './mqtt.js';
 import { machineInfo, selfFdLimits } from './proc.js';
@@ -290,7 +291,9 @@ async function scenarioCmd(name: string | undefined, o: Opts, argv: readonly str
 function summaryLine(r: RunRecord): string {
   if (r.error) return `FAILED: ${r.error}`;
   const m = r.result?.metrics ?? [];
-  const vals = m.map((x) => `${x.unit === 'KiB' ? x.value.toFixed(1) : Math.round(x.value).toLocaleString('en-US')} ${x.unit}`).join(', ');
+  const vals = m
+    .map((x) => (x.flow ? flowSummary(x.flow) : `${x.unit === 'KiB' ? x.value.toFixed(1) : Math.round(x.value).toLocaleString('en-US')} ${x.unit}`))
+    .join(', ');
   const c = m[0];
   const cpu = c ? ` [broker ${Math.round(c.brokerCpuPct)}%, load-gen ${Math.round(c.loadgenCpuPct)}% (max thread ${Math.round(c.loadgenMaxThreadPct)}%), other ${Math.round(c.otherCpuPct)}%]` : '';
   return `${vals}${cpu}${r.result?.notes.length ? ` — ${r.result.notes.join('; ')}` : ''}`;

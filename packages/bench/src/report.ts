@@ -1,4 +1,5 @@
 /** Aggregation of compare runs and Markdown rendering (pure, unit tested). */
+import { DROP_FLAG, MIN_DELIVERED_SHARE, dropsAcked, type Flow } from './flow.js';
 import type { MachineInfo } from './proc.js';
 import type { Metric, ScenarioResult } from './scenarios.js';
 import { median, ratio, summarize } from './stats.js';
@@ -94,6 +95,8 @@ export interface AggregateRow {
   loadgenCpuPct: number;
   loadgenMaxThreadPct: number;
   otherCpuPct: number;
+  /** Message accounting of each round (throughput scenarios only). */
+  flows: Flow[];
   errors: string[];
 }
 
@@ -152,6 +155,7 @@ export function aggregate(records: readonly RunRecord[], brokers: readonly strin
         loadgenCpuPct: median(ms.map((m) => m.loadgenCpuPct)),
         loadgenMaxThreadPct: median(ms.map((m) => m.loadgenMaxThreadPct)),
         otherCpuPct: median(ms.map((m) => m.otherCpuPct)),
+        flows: ms.flatMap((m) => (m.flow ? [m.flow] : [])),
         errors,
       });
     }
@@ -159,28 +163,69 @@ export function aggregate(records: readonly RunRecord[], brokers: readonly strin
   return rows;
 }
 
+/** Cells of the accounting columns: published/s, acked/s, dropped, delivered ÷ acked, notes. */
+export function flowCells(flows: readonly Flow[]): string[] {
+  if (flows.length === 0) return ['', '', '', '', ''];
+  const med = (f: (x: Flow) => number): number => median(flows.map(f));
+  const qos1 = flows.some((f) => f.qos > 0);
+  const dropped = formatValue(med((f) => f.dropped), 'msg');
+  const pct = med((f) => (f.owed > 0 ? (100 * f.dropped) / f.owed : 0));
+  const share = med((f) => f.deliveredShare);
+  const flagged = flows.filter(dropsAcked).length;
+  const note = flagged === 0 ? '' : flagged === flows.length ? DROP_FLAG : `${DROP_FLAG} in ${flagged} of ${flows.length} rounds`;
+  return [
+    formatValue(med((f) => f.publishedPerSec), 'msg/s'),
+    qos1 ? formatValue(med((f) => f.ackedPerSec), 'msg/s') : 'n/a',
+    `${dropped} (${pct.toFixed(1)}%)`,
+    Number.isFinite(share) ? share.toFixed(3) : 'n/a',
+    note,
+  ];
+}
+
 /** The results table: one row per metric and broker. */
 export function resultsTable(rows: readonly AggregateRow[]): string {
   const medianOf = (key: string, broker: string): number => rows.find((r) => r.metricKey === key && r.broker === broker)?.median ?? NaN;
-  const header = ['Metric', 'Broker', 'Median', 'Min–max', '÷ mosquitto', '÷ aedes', 'Broker CPU %', 'Load-gen CPU % (busiest thread)', 'Other CPU %'];
+  const header = [
+    'Metric',
+    'Broker',
+    'Median',
+    'Min–max',
+    'Published/s',
+    'Acked/s',
+    'Dropped',
+    'Delivered ÷ acked',
+    '÷ mosquitto',
+    '÷ aedes',
+    'Broker CPU %',
+    'Load-gen CPU % (busiest thread)',
+    'Other CPU %',
+    'Notes',
+  ];
   const body = rows.map((r) => {
-    const unit = r.unit ? ` (${r.unit}, ${r.better} is better)` : '';
+    const what = r.flows.length ? `delivered ${r.unit}` : r.unit;
+    const unit = r.unit ? ` (${what}, ${r.better} is better)` : '';
     const vsM = r.broker === 'mosquitto' ? '—' : formatRatio(ratio(r.median, medianOf(r.metricKey, 'mosquitto')));
     const vsA = r.broker === 'aedes' ? '—' : formatRatio(ratio(r.median, medianOf(r.metricKey, 'aedes')));
     const failed = r.errors.length ? ` ⚠ ${r.errors.length} failed` : '';
+    const [published, acked, dropped, share, note] = flowCells(r.flows) as [string, string, string, string, string];
     return [
       `${r.label}${unit}`,
       r.broker,
       `${formatValue(r.median, r.unit)}${failed}`,
       r.values.length > 1 ? `${formatValue(r.min, r.unit)}–${formatValue(r.max, r.unit)}` : r.values.length === 1 ? 'single run' : '',
+      published,
+      acked,
+      dropped,
+      share,
       vsM,
       vsA,
       formatPct(r.brokerCpuPct),
       `${formatPct(r.loadgenCpuPct)} (${formatPct(r.loadgenMaxThreadPct)})`,
       formatPct(r.otherCpuPct),
+      note,
     ];
   });
-  return markdownTable(header, body, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
+  return markdownTable(header, body, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']);
 }
 
 /** Notes gathered from the runs, de-duplicated, with broker and round. */
@@ -216,7 +261,7 @@ export function renderResults(meta: ReportMeta, records: readonly RunRecord[]): 
   lines.push(resultsTable(rows));
   lines.push('');
   lines.push(
-    'Median and min–max over the rounds. "÷ mosquitto" / "÷ aedes" divide this row\'s median by that broker\'s median (for nemq: ours/mosquitto, ours/aedes). CPU columns are medians in % of one core over the measuring window (connect phase for `conn`): the broker process tree, the whole bench process (all threads) with its busiest thread in parentheses, and everything else on the machine. A busiest thread near 100 % would mean the load generator, not the broker, is the limit; a large "other" means the numbers were disturbed by foreign load.',
+    `Median and min–max over the rounds. For fan-in, fan-out and qos1 the median is messages **delivered** to the subscribers per second of the measuring window (fan-out: deliveries, summed over the subscribers); "Published/s" is what the publishers sent (fan-out: publishes, each owed to every subscriber) and "Acked/s" the PUBACKs they got (QoS 1 only) over the same window. "Dropped" is acknowledged (QoS 0: published) × subscribers − delivered over the whole run, counted after the publishers stopped and the bench waited for the stragglers, with its share in parentheses; "Delivered ÷ acked" is delivered ÷ that owed number (QoS 0: ÷ published). A QoS 1 row below ${MIN_DELIVERED_SHARE} is marked "${DROP_FLAG}": the broker acknowledged messages that its subscribers, all online, never got. "÷ mosquitto" / "÷ aedes" divide this row's median (delivered, for the throughput rows) by that broker's median (for nemq: ours/mosquitto, ours/aedes). CPU columns are medians in % of one core over the measuring window (connect phase for \`conn\`): the broker process tree, the whole bench process (all threads) with its busiest thread in parentheses, and everything else on the machine. A busiest thread near 100 % would mean the load generator, not the broker, is the limit; a large "other" means the numbers were disturbed by foreign load.`,
   );
   const notes = [...meta.notes, ...runNotes(records)];
   if (notes.length) {

@@ -1,4 +1,5 @@
 /** Benchmark scenarios, each bounded in connections, messages and time. */
+import { flowOf, type Counts, type Flow } from './flow.js';
 import { LoadWorker, closeAll, nowMs, split, sum } from './loadgen.js';
 import { cpuSeconds, isAlive, machineBusySeconds, maxThreadCpuSeconds, processTree, rssKiB, selfFdLimits, threadTicks } from './proc.js';
 import { S } from './protocol.js';
@@ -84,6 +85,8 @@ export interface Metric {
   loadgenMaxThreadPct: number;
   /** CPU used by everything else on the machine, % of one core. */
   otherCpuPct: number;
+  /** Throughput scenarios: published / acknowledged / delivered / dropped. */
+  flow?: Flow;
 }
 
 export interface ScenarioResult {
@@ -204,26 +207,34 @@ interface ThroughputSpec {
 
 /**
  * After the publishers stopped: waits (bounded) until the subscribers have
- * what was published, so that closing does not throw a full pipeline at
- * the broker (some brokers do a lot of work, or worse, when the receivers
- * of queued messages vanish).
+ * what was published (and, for QoS 1, the publishers their PUBACKs), so
+ * that the whole-run counts are final and closing does not throw a full
+ * pipeline at the broker (some brokers do a lot of work, or worse, when the
+ * receivers of queued messages vanish).
  */
-async function drain(subs: LoadWorker[], pubs: LoadWorker[], fanout: number, maxMs = 3_000): Promise<void> {
+async function drain(subs: LoadWorker[], pubs: LoadWorker[], fanout: number, qos: QoS, maxMs = 3_000): Promise<void> {
   const deadline = Date.now() + maxMs;
   let last = -1;
   let lastChange = Date.now();
   await sleep(20); // let the 'stop' command land
   while (Date.now() < deadline) {
-    const want = sum(pubs, S.SENT) * fanout;
+    const sent = sum(pubs, S.SENT);
     const got = sum(subs, S.RECEIVED);
-    if (got >= want) return;
-    if (got !== last) {
-      last = got;
+    const acked = qos > 0 ? sum(pubs, S.ACKED) : sent;
+    if (got >= sent * fanout && acked >= sent) return;
+    if (got + acked !== last) {
+      last = got + acked;
       lastChange = Date.now();
     } else if (Date.now() - lastChange > 500) return; // lost messages: give up
     await sleep(20);
   }
 }
+
+const counts = (subs: LoadWorker[], pubs: LoadWorker[]): Counts => ({
+  published: sum(pubs, S.SENT),
+  acked: sum(pubs, S.ACKED),
+  delivered: sum(subs, S.RECEIVED),
+});
 
 async function throughput(t: Target, p: ScenarioParams, spec: ThroughputSpec): Promise<ScenarioResult> {
   const notes: string[] = [];
@@ -265,29 +276,31 @@ async function throughput(t: Target, p: ScenarioParams, spec: ThroughputSpec): P
     await started(pubs, `${spec.name} publishers`);
     for (const w of pubs) w.send({ cmd: 'go' });
     await sleep(p.warmupMs);
-    const r0 = sum(subs, S.RECEIVED);
-    const s0 = sum(pubs, S.SENT);
+    const c0 = counts(subs, pubs);
     const cpuW = new CpuWindow(t.pid);
     await sleep(p.durationMs);
-    const r1 = sum(subs, S.RECEIVED);
-    const s1 = sum(pubs, S.SENT);
+    const c1 = counts(subs, pubs);
     const cpu = cpuW.stop();
     for (const w of pubs) w.send({ cmd: 'stop' });
-    await drain(subs, pubs, spec.fanout);
+    await drain(subs, pubs, spec.fanout, spec.pubs.qos);
     // Whole-run accounting: every publish must arrive `fanout` times.
-    const expected = sum(pubs, S.SENT) * spec.fanout;
-    const got = sum(subs, S.RECEIVED);
+    const total = counts(subs, pubs);
+    const expected = total.published * spec.fanout;
+    const got = total.delivered;
     if (got > expected) notes.push(`${got - expected} more deliveries than published × subscribers (duplicates?)`);
     else if (got < expected) notes.push(`${expected - got} of ${expected} deliveries missing after the run (dropped?)`);
     problems([...subs, ...pubs], notes);
-    const delivered = (r1 - r0) / cpu.wallS;
+    const flow = flowOf(spec.pubs.qos, spec.fanout, cpu.wallS, c0, c1, total);
+    const m = metric(spec.name, spec.label, 'msg/s', flow.deliveredPerSec, 'higher', cpu);
+    m.flow = flow;
     return {
       scenario: spec.name,
-      metrics: [metric(spec.name, spec.label, 'msg/s', delivered, 'higher', cpu)],
+      metrics: [m],
       notes,
       details: {
-        deliveredPerSec: Math.round(delivered),
-        publishedPerSec: Math.round((s1 - s0) / cpu.wallS),
+        deliveredPerSec: Math.round(flow.deliveredPerSec),
+        publishedPerSec: Math.round(flow.publishedPerSec),
+        ackedPerSec: Math.round(flow.ackedPerSec),
         windowSeconds: cpu.wallS,
         brokerCpuPct: cpu.brokerCpuPct,
         loadgenCpuPct: cpu.loadgenCpuPct,

@@ -13,6 +13,7 @@ import {
   type ReportMeta,
   type RunRecord,
 } from '../src/report.js';
+import { DROP_FLAG, flowOf, type Flow } from '../src/flow.js';
 import type { Metric, ScenarioResult } from '../src/scenarios.js';
 
 function metric(key: string, value: number, extra: Partial<Metric> = {}): Metric {
@@ -98,7 +99,7 @@ describe('aggregate / resultsTable', () => {
     const lines = table.split('\n');
     const nemq = lines.find((l) => l.includes('| nemq') && l.includes('fan-in')) as string;
     const cells = nemq.split('|').map((c) => c.trim());
-    expect(cells).toEqual(['', 'fan-in 100 pub → 1 sub, QoS 0 (msg/s, higher is better)', 'nemq', '200', '100–300', '2.00x', '4.00x', '92', '20 (12)', '1', '']);
+    expect(cells).toEqual(['', 'fan-in 100 pub → 1 sub, QoS 0 (msg/s, higher is better)', 'nemq', '200', '100–300', '', '', '', '', '2.00x', '4.00x', '92', '20 (12)', '1', '', '']);
     const mosq = lines.find((l) => l.includes('| mosquitto') && l.includes('fan-in')) as string;
     expect(mosq).toContain('—');
     expect(mosq).toContain('2.00x'); // 100 / 50
@@ -167,5 +168,79 @@ describe('renderResults / upsertResults', () => {
       expect(doc).toContain(out);
       expect(doc).toContain('## Methodology');
     }
+  });
+});
+
+describe('accounting columns', () => {
+  const zero = { published: 0, acked: 0, delivered: 0 };
+  // Window of 1 s: `delivered` msg/s delivered out of 2 × that published and acked; totals alike.
+  const qos1 = (delivered: number, acked = 2 * delivered): Flow =>
+    flowOf(1, 1, 1, zero, { published: acked, acked, delivered }, { published: acked, acked, delivered });
+  const withFlow = (round: number, broker: string, f: Flow): RunRecord =>
+    rec(round, broker, 'qos1', [metric('qos1', f.deliveredPerSec, { label: 'qos1 10 pub → 10 sub, QoS 1', flow: f })]);
+  const cellsOf = (table: string, broker: string): string[] =>
+    (table.split('\n').find((l) => l.includes(`| ${broker} `)) as string).split('|').map((c) => c.trim());
+
+  it('headline is delivered; published, acked, dropped, ratio and the flag beside it; ratios compare delivered', () => {
+    const records = [
+      withFlow(1, 'nemq', qos1(184_000, 369_000)),
+      withFlow(2, 'nemq', qos1(180_000, 360_000)),
+      withFlow(3, 'nemq', qos1(190_000, 190_000)),
+      withFlow(1, 'mosquitto', qos1(46_000, 46_000)),
+    ];
+    const table = resultsTable(aggregate(records, ['nemq', 'mosquitto']));
+    expect(cellsOf(table, 'Metric').slice(5, 10)).toEqual(['Published/s', 'Acked/s', 'Dropped', 'Delivered ÷ acked', '÷ mosquitto']);
+    expect(cellsOf(table, 'nemq')).toEqual([
+      '',
+      'qos1 10 pub → 10 sub, QoS 1 (delivered msg/s, higher is better)',
+      'nemq',
+      '184,000',
+      '180,000–190,000',
+      '360,000',
+      '360,000',
+      '180,000 (50.0%)',
+      '0.500',
+      '4.00x',
+      'n/a',
+      '99',
+      '20 (12)',
+      '1',
+      `${DROP_FLAG} in 2 of 3 rounds`,
+      '',
+    ]);
+    const mosq = cellsOf(table, 'mosquitto');
+    expect(mosq.slice(3, 9)).toEqual(['46,000', 'single run', '46,000', '46,000', '0 (0.0%)', '1.000']);
+    expect(mosq[14]).toBe('');
+  });
+
+  it('flags every round plainly, QoS 0 rows get n/a for acked and no flag', () => {
+    const f0 = flowOf(0, 1, 1, zero, { published: 100, acked: 0, delivered: 50 }, { published: 100, acked: 0, delivered: 50 });
+    const records = [withFlow(1, 'nemq', qos1(100)), rec(1, 'aedes', 'fan-in', [metric('fan-in', 50, { flow: f0 })])];
+    const rows = aggregate(records, ['nemq', 'aedes']);
+    const table = resultsTable(rows);
+    expect(cellsOf(table, 'nemq')[14]).toBe(DROP_FLAG);
+    const aedes = cellsOf(table, 'aedes');
+    expect(aedes.slice(5, 9)).toEqual(['100', 'n/a', '50 (50.0%)', '0.500']);
+    expect(aedes[14]).toBe('');
+  });
+
+  it('the rendered document explains the numbers and upsert still works', () => {
+    const meta: ReportMeta = {
+      date: 'd',
+      command: 'c',
+      machine: { nproc: 2, cpuModel: 'x', memGiB: 1, kernel: 'k', node: 'n' },
+      brokers: [{ name: 'nemq', version: '0' }],
+      rounds: 1,
+      warmupMs: 1000,
+      durationMs: 4000,
+      totalSeconds: 10,
+      lifecycle: 'l',
+      notes: [],
+    };
+    const out = renderResults(meta, [withFlow(1, 'nemq', qos1(100))]);
+    expect(out).toContain('messages **delivered**');
+    expect(out).toContain(`marked "${DROP_FLAG}"`);
+    const doc = `intro\n${RESULTS_START}\nold\n${RESULTS_END}\nrest\n`;
+    expect(upsertResults(doc, out)).toBe(`intro\n${out}\nrest\n`);
   });
 });
