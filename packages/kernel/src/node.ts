@@ -200,8 +200,9 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
           }
           continue;
         }
-        // [MQTT-3.1.2-22] 1.5 times the keep alive (EMQX: keepalive_backoff 0.75 x 2)
-        if (ch.keepalive > 0 && now - ch.lastSeen > ch.keepalive * 1000 * ch.zone.keepaliveBackoff * 2) {
+        // [MQTT-3.1.2-22] 1.5 times the keep alive (EMQX: keepalive_backoff 0.75 x 2);
+        // not while backpressure holds the channel: we are the ones not reading
+        if (ch.keepalive > 0 && ch.holds === 0 && now - ch.lastSeen > ch.keepalive * 1000 * ch.zone.keepaliveBackoff * 2) {
           ch.kick(RC.KEEPALIVE_TIMEOUT, 'keepalive_timeout');
           continue;
         }

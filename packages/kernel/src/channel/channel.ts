@@ -2,7 +2,7 @@
 // It does no IO of its own: frames go out through the Transport, which batches
 // them per event-loop turn, and everything else arrives as packet objects.
 // State, output and closing are in core.ts; each packet kind has its own file.
-import type { DisconnectPacket, Packet } from '@nemq/codec';
+import type { DisconnectPacket, Packet, PublishPacket } from '@nemq/codec';
 import { onAuth } from '../access/authenticate.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import type { Message } from '../types.js';
@@ -11,15 +11,27 @@ import { ChannelCore, State } from './core.js';
 import { sendPublish } from './deliver.js';
 import { onPuback, onPubcomp, onPublish, onPubrec, onPubrel } from './publish.js';
 import { RC } from './reason-codes.js';
+import { feeding } from '../session/pressure.js';
 import { onSubscribe, onUnsubscribe } from './subscribe.js';
 
 export type { Transport, SessionManager, ChannelEnv } from './core.js';
+
+/** the broker routes this PUBLISH synchronously: sessions it fills may hold us (pressure.ts) */
+function publishFed(ch: Channel, p: PublishPacket): void {
+  feeding.current = ch;
+  try {
+    onPublish(ch, p);
+  } finally {
+    feeding.current = undefined;
+  }
+}
 
 export class Channel extends ChannelCore {
   // ---- input -------------------------------------------------------------
 
   handle(p: Packet): void {
-    if (this.busy) {
+    // an async step runs, or backpressure holds us: keep the order, wait
+    if (this.busy || this.holds > 0) {
       (this.pending ??= []).push(p);
       return;
     }
@@ -39,7 +51,7 @@ export class Channel extends ChannelCore {
     }
     switch (p.cmd) {
       case 'publish':
-        return onPublish(this, p);
+        return publishFed(this, p);
       case 'puback':
         return onPuback(this, p);
       case 'pubrec':

@@ -11,6 +11,7 @@ import type { Zone } from '../zone.js';
 import type { Session, Outlet } from '../session/session.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import type { AclCache } from '../access/cache.js';
+import { wakeSoon, type Feeder } from '../session/pressure.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
 
 export interface Transport {
@@ -25,6 +26,9 @@ export interface Transport {
   close(): void;
   /** bytes waiting in the socket; used to shed QoS 0 to slow clients */
   readonly backlog: number;
+  /** backpressure: stop and restart reading the socket */
+  pause?(): void;
+  resume?(): void;
 }
 
 export interface SessionManager {
@@ -48,7 +52,7 @@ export interface ChannelEnv extends Ctx {
 
 export const enum State { Idle, Connecting, Connected, Disconnected }
 
-export abstract class ChannelCore implements Outlet {
+export abstract class ChannelCore implements Outlet, Feeder {
   state = State.Idle;
   version: ProtocolVersion = 4;
   clientinfo!: ClientInfo;
@@ -69,6 +73,8 @@ export abstract class ChannelCore implements Outlet {
   /** packets that arrived while an async step (auth, ACL) was running */
   pending: Packet[] | undefined = undefined;
   busy = false;
+  /** backpressure: sessions over high-water this channel feeds; packets wait while > 0 */
+  holds = 0;
   /** incoming topic aliases (client → broker) */
   aliasIn: Map<number, string> | undefined = undefined;
   /** outgoing topic aliases (broker → client) */
@@ -112,9 +118,34 @@ export abstract class ChannelCore implements Outlet {
   /** the async step is over: run what queued up meanwhile */
   runPending(): void {
     this.busy = false;
-    while (!this.busy && this.pending && this.pending.length > 0 && this.state !== State.Disconnected) {
+    while (!this.busy && this.holds === 0 && this.pending && this.pending.length > 0 && this.state !== State.Disconnected) {
       this.dispatch(this.pending.shift()!);
     }
+  }
+
+  // ---- backpressure (session/pressure.ts) ---------------------------------
+
+  hold(): void {
+    if (this.holds++ === 0) this.transport.pause?.();
+  }
+
+  unhold(): void {
+    if (this.holds > 0 && --this.holds === 0) wakeSoon(this);
+  }
+
+  /** our own session is pressing: we must be read (its PUBACKs drain it) */
+  unholdAll(): void {
+    if (this.holds === 0) return;
+    this.holds = 0;
+    wakeSoon(this);
+  }
+
+  wake(): void {
+    if (this.holds > 0 || this.state === State.Disconnected) return;
+    // the silence while held was ours, not the client's
+    this.lastSeen = Date.now();
+    this.transport.resume?.();
+    if (!this.busy) this.runPending();
   }
 
   // ---- output ------------------------------------------------------------
@@ -198,7 +229,11 @@ export abstract class ChannelCore implements Outlet {
     const env = this.env;
     this.conninfo.connected = false;
     this.conninfo.disconnected_at = Date.now();
-    if (this.session && this.session.outlet === this) this.session.outlet = undefined;
+    if (this.session && this.session.outlet === this) {
+      this.session.outlet = undefined;
+      // offline: EMQX's queue semantics again; the publishers it held go on
+      this.session.relax();
+    }
     const r = this.closeReason ?? reason;
     if (this.will) env.cm.scheduleWill(this, this.will, this.willDelay);
     env.metrics['client.disconnected']++;
@@ -209,7 +244,11 @@ export abstract class ChannelCore implements Outlet {
 
   /** a takeover moves the session away; this channel must not touch it afterwards */
   detachSession(): void {
-    if (this.session && this.session.outlet === this) this.session.outlet = undefined;
+    if (this.session && this.session.outlet === this) {
+      this.session.outlet = undefined;
+      // offline: EMQX's queue semantics again; the publishers it held go on
+      this.session.relax();
+    }
     this.session = undefined;
     this.will = undefined;
   }

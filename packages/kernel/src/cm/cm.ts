@@ -7,6 +7,7 @@ import { RC } from '../channel/reason-codes.js';
 import { Session, type SessionOpts } from '../session/session.js';
 import type { Message } from '../types.js';
 import type { Zone } from '../zone.js';
+import { marks } from '../session/pressure.js';
 
 /** 0xFFFFFFFF seconds: the session never expires */
 const NEVER = 0xffffffff;
@@ -183,6 +184,7 @@ export function sessionOpts(z: Zone): SessionOpts {
 }
 
 function makeSessionOpts(z: Zone): SessionOpts {
+  const m = marks(z.backpressure, z.maxMqueueLen, z.backpressureHighWatermark, z.backpressureLowWatermark);
   return {
     maxInflight: z.maxInflight,
     maxMqueueLen: z.maxMqueueLen,
@@ -192,5 +194,7 @@ function makeSessionOpts(z: Zone): SessionOpts {
     awaitRelTimeout: z.awaitRelTimeout,
     upgradeQos: z.upgradeQos,
     ignoreLoopDeliver: z.ignoreLoopDeliver,
+    highWatermark: m.highWatermark,
+    lowWatermark: m.lowWatermark,
   };
 }

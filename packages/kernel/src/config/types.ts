@@ -106,6 +106,12 @@ export interface Zone {
   readonly mqueuePriorities: Readonly<Record<string, number>> | null;
   readonly mqueueDefaultPriority: MqueueDefaultPriority;
   readonly mqueueStoreQos0: boolean;
+  /** nemq: hold publishers instead of dropping for online sessions (docs/backpressure.md). */
+  readonly backpressure: boolean;
+  /** 0 = half of maxMqueueLen (1000 when unlimited). */
+  readonly backpressureHighWatermark: number;
+  /** 0 = half the high-water mark. */
+  readonly backpressureLowWatermark: number;
   readonly enableFlappingDetect: boolean;
   readonly rateLimit: {
     readonly connMessagesIn?: RateLimit;

@@ -156,6 +156,12 @@ export class SocketConnection extends Connection {
   get backlog(): number {
     return this.socket.writableLength;
   }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    if (!this.socket.destroyed) this.socket.resume();
+  }
   protected write(data: Buffer): void {
     if (!this.socket.destroyed) this.socket.write(data);
   }
@@ -185,6 +191,12 @@ export class WsConnection extends Connection {
   }
   get backlog(): number {
     return this.ws.bufferedAmount;
+  }
+  pause(): void {
+    this.ws.pause();
+  }
+  resume(): void {
+    if (this.ws.readyState === 1) this.ws.resume();
   }
   protected write(data: Buffer): void {
     if (this.ws.readyState === 1) this.ws.send(data, { binary: true });

@@ -37,6 +37,12 @@ export class MQueue {
     return out;
   }
 
+  /** backpressure: an online session keeps a message from a publisher it just held (pressure.ts) */
+  pushOver(q: Queued): void {
+    if (this.items === NONE) this.items = [];
+    this.items.push(q);
+  }
+
   shift(): Queued | undefined {
     if (this.head >= this.items.length) return undefined;
     const q = this.items[this.head]!;

@@ -7,6 +7,7 @@ import type { Message, SessInfo, SubOpts } from '../types.js';
 import { Subscription, type Subscriber } from '../router/router.js';
 import { AWAIT_ACK, AWAIT_COMP, Inflight } from './inflight.js';
 import { MQueue, Queued } from './mqueue.js';
+import { feeding, type Feeder } from './pressure.js';
 
 export interface SessionOpts {
   maxInflight: number;
@@ -19,12 +20,18 @@ export interface SessionOpts {
   awaitRelTimeout: number;
   upgradeQos: boolean;
   ignoreLoopDeliver: boolean;
+  /** backpressure (pressure.ts): hold publishers while online and the queue reaches this; 0 or unset = off */
+  highWatermark?: number;
+  /** release them when the queue is back to this */
+  lowWatermark?: number;
 }
 
 /** What the session needs from its live channel. */
 export interface Outlet {
   sendPublish(msg: Message, qos: number, retain: boolean, dup: boolean, pid: number, subids: number[] | undefined): void;
   sendPubrel(pid: number): void;
+  /** backpressure: the session started pressing, its own channel must be read again */
+  unholdAll?(): void;
 }
 
 /** Called for every delivery the session drops (delivery.dropped). */
@@ -33,6 +40,7 @@ export type DropFn = (session: Session, msg: Message, reason: 'expired' | 'qos0_
 // Idle sessions share these empty maps (never written: the first write swaps in a map of its own).
 const NO_SUBS = new Map<string, Subscription>();
 const NO_RELS = new Map<number, number>();
+const NO_FEEDERS: Feeder[] = [];
 
 export class Session implements Subscriber {
   /** filter as subscribed (with `$share/g/`) → subscription; shared empty map until the first one */
@@ -49,6 +57,10 @@ export class Session implements Subscriber {
   retryTimer: NodeJS.Timeout | undefined = undefined;
   /** deliveries handed to the connection */
   delivered = 0;
+  /** backpressure: the queue reached high-water and has not been back to low-water */
+  pressing = false;
+  /** the channels this session holds while pressing */
+  private holding: Feeder[] = NO_FEEDERS;
 
   constructor(
     public readonly clientid: string,
@@ -126,8 +138,41 @@ export class Session implements Subscriber {
   }
 
   private queue(q: Queued): void {
+    const hw = this.opts.highWatermark;
+    if (hw !== undefined && hw > 0 && q.qos > 0 && this.outlet !== undefined && this.press(hw)) {
+      // its publisher is held from now on: this one is kept even above max_mqueue_len,
+      // so the queue exceeds the limit by at most one message per held publisher
+      this.mqueue.pushOver(q);
+      return;
+    }
     const out = this.mqueue.push(q);
     if (out) this.onDrop(this, out.msg, 'queue_full');
+  }
+
+  /** one more online QoS 1/2 message is queued: true when its publisher is now held */
+  private press(hw: number): boolean {
+    if (!this.pressing) {
+      if (this.mqueue.length + 1 < hw) return false;
+      this.pressing = true;
+      // our own channel must be read: its PUBACKs are what drains this queue
+      this.outlet!.unholdAll?.();
+    }
+    const f = feeding.current;
+    // never the channel of a pressing session, this one included (pressure.ts: no deadlock)
+    if (f === undefined || f.session === undefined || f.session.pressing) return false;
+    f.hold();
+    if (this.holding === NO_FEEDERS) this.holding = [];
+    this.holding.push(f);
+    return true;
+  }
+
+  /** back under low-water, or offline: the held channels may read again */
+  relax(): void {
+    this.pressing = false;
+    const list = this.holding;
+    if (list === NO_FEEDERS) return;
+    this.holding = NO_FEEDERS;
+    for (let i = 0; i < list.length; i++) list[i]!.unhold();
   }
 
   private allocPid(): number {
@@ -185,6 +230,7 @@ export class Session implements Subscriber {
       if (q.qos === 0) outlet.sendPublish(q.msg, 0, q.retain, false, 0, q.subids);
       else this.sendInflight(outlet, q.msg, q.qos, q.retain, q.subids);
     }
+    if (this.pressing && this.mqueue.length <= (this.opts.lowWatermark ?? 0)) this.relax();
   }
 
   /**
