@@ -79,7 +79,13 @@ function publishChecked(ch: ChannelCore, p: PublishPacket, topic: string, props:
   if (qos === 2) {
     const st = ch.session!.awaitRel(pid);
     if (st === 'dup') {
-      // [MQTT-4.3.3-10] not delivered again
+      // [MQTT-4.3.3-10] not delivered again. A DUP resend (after a reconnect) of an id
+      // still awaiting PUBREL is the same message: a normal PUBREC lets the client go on
+      // to PUBREL [MQTT-4.3.3-9]. Only a reuse without DUP is 0x91, as EMQX answers.
+      if (p.dup) {
+        sendAck(ch, 'pubrec', pid, 0);
+        return;
+      }
       env.metrics['packets.publish.inuse']++;
       sendAck(ch, 'pubrec', pid, RC.PACKET_ID_IN_USE);
       return;

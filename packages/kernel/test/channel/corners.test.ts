@@ -1,0 +1,83 @@
+// Spec corner cases at the channel level (issue 8): packet objects in, decoded frames out.
+import { Parser, type Packet } from '@nemq/codec';
+import { BrokerNode } from '../../src/node';
+import { Channel, type Transport } from '../../src/channel/channel';
+import { createLogger } from '../../src/logger';
+import { defaultZone, type Zone } from '../../src/zone';
+
+class FakeTransport implements Transport {
+  readonly socktype = 'tcp' as const;
+  readonly peerhost = '127.0.0.1';
+  readonly peerport = 5555;
+  readonly sockhost = '127.0.0.1';
+  readonly sockport = 1883;
+  readonly backlog = 0;
+  closed = false;
+  readonly out: Packet[] = [];
+  readonly frames: Buffer[] = [];
+  private readonly parser = new Parser();
+  constructor(version: 3 | 4 | 5) {
+    this.parser.protocolVersion = version;
+    this.parser.onPacket = (p) => this.out.push(p);
+    this.parser.onError = (e) => { throw e; };
+  }
+  send(frame: Buffer): void {
+    this.frames.push(frame);
+    this.parser.parse(frame);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function setup(zone: Partial<Zone> = {}) {
+  const z = defaultZone('external', zone);
+  const node = new BrokerNode({ logger: createLogger('none'), zones: { external: z }, listeners: [] });
+  const open = (id: string, version: 3 | 4 | 5 = 5, extra: Record<string, unknown> = {}) => {
+    const t = new FakeTransport(version);
+    const ch = new Channel(node, t, 'external');
+    const protocolId = version === 3 ? 'MQIsdp' : 'MQTT';
+    ch.handle({ cmd: 'connect', protocolId, protocolVersion: version, clean: true, keepalive: 60, clientId: id, ...extra } as Packet);
+    return { ch, t };
+  };
+  return { node, open };
+}
+
+const q2 = (messageId: number, dup: boolean, payload = 'x') =>
+  ({ cmd: 'publish', topic: 'q2', qos: 2, messageId, dup, retain: false, payload: Buffer.from(payload) }) as const;
+
+describe('QoS 2 resend after a reconnect', () => {
+  test('[MQTT-4.3.3-9] [MQTT-4.3.3-10] a DUP resend of an id awaiting PUBREL gets PUBREC 0x00 and is not routed again', () => {
+    const { open } = setup();
+    const sub = open('sub');
+    sub.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q2', qos: 0 }] });
+    const persistent = { clean: false, properties: { sessionExpiryInterval: 300 } };
+    const a = open('a', 5, persistent);
+    a.ch.handle(q2(7, false));
+    expect(a.t.out[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
+    a.ch.closed('sock_closed');
+    const a2 = open('a', 5, persistent);
+    expect(a2.t.out[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
+    a2.ch.handle(q2(7, true));
+    const rec = a2.t.out[1] as any;
+    expect(rec).toMatchObject({ cmd: 'pubrec', messageId: 7 });
+    expect(rec.reasonCode ?? 0).toBe(0);
+    expect(sub.t.out.filter((x) => x.cmd === 'publish')).toHaveLength(1);
+    a2.ch.handle({ cmd: 'pubrel', messageId: 7 });
+    expect(a2.t.out[2]).toMatchObject({ cmd: 'pubcomp', messageId: 7 });
+    expect((a2.t.out[2] as any).reasonCode ?? 0).toBe(0);
+    // the id is free again: the next message with it is delivered
+    a2.ch.handle(q2(7, false, 'next'));
+    expect(a2.t.out[3]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
+    expect((a2.t.out[3] as any).reasonCode ?? 0).toBe(0);
+    expect(sub.t.out.filter((x) => x.cmd === 'publish')).toHaveLength(2);
+  });
+
+  test('a reuse without DUP of an id awaiting PUBREL is still PUBREC 0x91, as EMQX', () => {
+    const { open } = setup();
+    const a = open('a');
+    a.ch.handle(q2(8, false));
+    a.ch.handle(q2(8, false));
+    expect(a.t.out[2]).toMatchObject({ cmd: 'pubrec', messageId: 8, reasonCode: 0x91 });
+  });
+});

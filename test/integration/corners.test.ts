@@ -1,0 +1,79 @@
+// Spec corner cases over the socket (issue 8): mqtt.js clients, and a raw socket
+// with the codec where a client library does not send the packet needed.
+import * as net from 'node:net';
+import { encode, Parser, type Packet, type ProtocolVersion } from '@nemq/codec';
+import { startBroker, connect, closeAll, collect, waitFor, sleep, type TestBroker } from './helpers';
+
+let b: TestBroker;
+beforeAll(async () => {
+  b = await startBroker();
+});
+afterEach(closeAll);
+afterAll(() => b.stop());
+
+/** a raw MQTT connection: packets in and out through the codec, raw bytes kept */
+class Raw {
+  readonly got: Packet[] = [];
+  readonly bytes: Buffer[] = [];
+  closed = false;
+  private readonly parser = new Parser();
+  private constructor(readonly sock: net.Socket, readonly version: ProtocolVersion) {
+    this.parser.protocolVersion = version;
+    this.parser.onPacket = (p) => this.got.push(p);
+    sock.on('data', (d) => {
+      this.bytes.push(d);
+      this.parser.parse(d);
+    });
+    sock.on('close', () => (this.closed = true));
+    sock.on('error', () => {});
+  }
+  static async open(port: number, version: ProtocolVersion): Promise<Raw> {
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    raws.push(sock);
+    return new Raw(sock, version);
+  }
+  send(p: Packet | Buffer): void {
+    this.sock.write(Buffer.isBuffer(p) ? p : encode(p, this.version));
+  }
+  async next(cmd: string): Promise<any> {
+    await waitFor(() => this.got.some((p) => p.cmd === cmd), 3000, cmd);
+    const i = this.got.findIndex((p) => p.cmd === cmd);
+    return this.got.splice(i, 1)[0];
+  }
+}
+const raws: net.Socket[] = [];
+afterEach(() => raws.splice(0).forEach((s) => s.destroy()));
+
+const connectPkt = (clientId: string, version: ProtocolVersion, extra: Record<string, unknown> = {}): Packet =>
+  ({ cmd: 'connect', protocolId: version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: version, clean: true, keepalive: 60, clientId, ...extra }) as Packet;
+
+test('[MQTT-4.3.3-9] [MQTT-4.3.3-10] a QoS 2 PUBLISH resent with DUP after a reconnect gets PUBREC 0x00, is delivered once, and its id is free after PUBREL', async () => {
+  const sub = await connect(b.url, { protocolVersion: 5, clientId: 'c1-sub' });
+  await sub.subscribeAsync('c1/t', { qos: 0 });
+  const got = collect(sub);
+  const persistent = { clean: false, properties: { sessionExpiryInterval: 300 } };
+  const a = await Raw.open(b.port, 5);
+  a.send(connectPkt('c1-pub', 5, persistent));
+  await a.next('connack');
+  const pub = { cmd: 'publish', topic: 'c1/t', qos: 2, messageId: 9, dup: false, retain: false, payload: Buffer.from('one') } as const;
+  a.send(pub);
+  await a.next('pubrec');
+  // the connection drops before PUBREL; the client resends with DUP
+  a.sock.destroy();
+  await waitFor(() => b.node.cm.channels.get('c1-pub') === undefined, 3000, 'old connection gone');
+  const a2 = await Raw.open(b.port, 5);
+  a2.send(connectPkt('c1-pub', 5, persistent));
+  expect(await a2.next('connack')).toMatchObject({ sessionPresent: true });
+  a2.send({ ...pub, dup: true });
+  const rec = await a2.next('pubrec');
+  expect(rec.reasonCode ?? 0).toBe(0);
+  a2.send({ cmd: 'pubrel', messageId: 9 });
+  expect((await a2.next('pubcomp')).reasonCode ?? 0).toBe(0);
+  // the next message reusing the id is accepted and delivered
+  a2.send({ ...pub, payload: Buffer.from('two') });
+  expect((await a2.next('pubrec')).reasonCode ?? 0).toBe(0);
+  await waitFor(() => got.length >= 2, 3000, 'second message');
+  await sleep(100);
+  expect(got.map((m) => m.payload)).toEqual(['one', 'two']);
+});
