@@ -77,3 +77,23 @@ test('[MQTT-4.3.3-9] [MQTT-4.3.3-10] a QoS 2 PUBLISH resent with DUP after a rec
   await sleep(100);
   expect(got.map((m) => m.payload)).toEqual(['one', 'two']);
 });
+
+for (const version of [4, 5] as const) {
+  test(`[MQTT-3.1.2-6] [MQTT-3.1.4-3] v${version}: a persistent CONNECT over a live clean session gets session present 0, no old subscriptions, and the old will is published`, async () => {
+    const id = `c2-${version}`;
+    const watch = await connect(b.url, { clientId: `${id}-watch` });
+    await watch.subscribeAsync(`c2/will/${version}`, { qos: 0 });
+    const wills = collect(watch);
+    const old = await connect(b.url, { protocolVersion: version, clientId: id, clean: true, will: { topic: `c2/will/${version}`, payload: Buffer.from('gone'), qos: 0, retain: false } });
+    await old.subscribeAsync(`c2/x/${version}`, { qos: 1 });
+    const persistent = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 300 } } : { clean: false };
+    const now = await connect(b.url, { protocolVersion: version, clientId: id, ...persistent });
+    expect((now as any).connackPacket?.sessionPresent).toBe(false);
+    await waitFor(() => wills.length === 1, 3000, 'will of the old connection');
+    const pub = await connect(b.url, { clientId: `${id}-pub` });
+    await pub.publishAsync(`c2/x/${version}`, 'stale', { qos: 1 });
+    await sleep(150);
+    expect(collect(now)).toHaveLength(0);
+    expect(b.node.cm.sessions.get(id)?.subscriptions.size).toBe(0);
+  });
+}

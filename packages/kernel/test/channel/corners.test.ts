@@ -81,3 +81,40 @@ describe('QoS 2 resend after a reconnect', () => {
     expect(a.t.out[2]).toMatchObject({ cmd: 'pubrec', messageId: 8, reasonCode: 0x91 });
   });
 });
+
+describe('a persistent CONNECT taking over a clean session', () => {
+  const will = { topic: 'will/a', payload: Buffer.from('gone'), qos: 0, retain: false };
+  for (const version of [4, 5] as const) {
+    test(`[MQTT-3.1.2-6] [MQTT-3.1.4-3] v${version}: session present 0, no old subscriptions, the old will is sent`, () => {
+      const { node, open } = setup();
+      const watch = open('watch');
+      watch.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 0 }] });
+      const old = open('a', version, { will });
+      old.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 0 }] });
+      const persistent = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 300 } } : { clean: false };
+      const now = open('a', version, persistent);
+      expect(old.t.closed).toBe(true);
+      expect(now.t.out[0]).toMatchObject({ cmd: 'connack', reasonCode: 0, sessionPresent: false });
+      expect(now.ch.session!.subscriptions.size).toBe(0);
+      expect(node.cm.sessions.get('a')).toBe(now.ch.session);
+      const wills = watch.t.out.filter((p) => p.cmd === 'publish');
+      expect(wills).toMatchObject([{ topic: 'will/a' }]);
+      const pub = open('pub');
+      pub.ch.handle({ cmd: 'publish', topic: 'x', qos: 0, dup: false, retain: false, payload: Buffer.from('m') });
+      expect(now.t.out.filter((p) => p.cmd === 'publish')).toHaveLength(0);
+    });
+  }
+
+  test('[MQTT-3.1.4-3] a persistent session is still taken over: present 1, subscriptions kept, no will', () => {
+    const { open } = setup();
+    const watch = open('watch');
+    watch.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 0 }] });
+    const persistent = { clean: false, properties: { sessionExpiryInterval: 300 } };
+    const old = open('a', 5, { ...persistent, will });
+    old.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 0 }] });
+    const now = open('a', 5, persistent);
+    expect(now.t.out[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
+    expect(now.ch.session!.subscriptions.size).toBe(1);
+    expect(watch.t.out.filter((p) => p.cmd === 'publish')).toHaveLength(0);
+  });
+});
