@@ -97,3 +97,24 @@ for (const version of [4, 5] as const) {
     expect(b.node.cm.sessions.get(id)?.subscriptions.size).toBe(0);
   });
 }
+
+test('MQTT 3.1: a PUBREL resent with DUP (0x6A) gets PUBCOMP and the connection stays; CONNACK resuming a session has first byte 0', async () => {
+  const a = await Raw.open(b.port, 3);
+  a.send(connectPkt('c3-31', 3, { clean: false }));
+  await a.next('connack');
+  a.send({ cmd: 'publish', topic: 'c3/t', qos: 2, messageId: 4, dup: false, retain: false, payload: Buffer.from('x') });
+  await a.next('pubrec');
+  // a 3.1 client resends PUBREL as QoS 1 with DUP
+  a.send(Buffer.from([0x6a, 2, 0, 4]));
+  expect(await a.next('pubcomp')).toMatchObject({ messageId: 4 });
+  a.send({ cmd: 'pingreq' });
+  await a.next('pingresp');
+  expect(a.closed).toBe(false);
+  a.sock.destroy();
+  await waitFor(() => b.node.cm.channels.get('c3-31') === undefined, 3000, 'old connection gone');
+  const again = await Raw.open(b.port, 3);
+  again.send(connectPkt('c3-31', 3, { clean: false }));
+  await again.next('connack');
+  expect(b.node.cm.sessions.has('c3-31')).toBe(true);
+  expect([...Buffer.concat(again.bytes).subarray(0, 4)]).toEqual([0x20, 2, 0, 0]);
+});

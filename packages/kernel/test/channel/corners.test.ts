@@ -118,3 +118,18 @@ describe('a persistent CONNECT taking over a clean session', () => {
     expect(watch.t.out.filter((p) => p.cmd === 'publish')).toHaveLength(0);
   });
 });
+
+describe('MQTT 3.1', () => {
+  test('CONNACK resuming a session sends the reserved first byte as 0 (3.1 has no session-present flag); 3.1.1 sends 1 [MQTT-3.2.2-2]', () => {
+    const { open } = setup();
+    for (const version of [3, 4] as const) {
+      const id = `v${version}`;
+      const first = open(id, version, { clean: false });
+      first.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 1 }] });
+      first.ch.closed('sock_closed');
+      const again = open(id, version, { clean: false });
+      expect([...again.t.frames[0]!]).toEqual([0x20, 2, version === 3 ? 0 : 1, 0]);
+      expect(again.ch.session!.subscriptions.size).toBe(1);
+    }
+  });
+});
