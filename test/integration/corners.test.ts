@@ -118,3 +118,31 @@ test('MQTT 3.1: a PUBREL resent with DUP (0x6A) gets PUBCOMP and the connection 
   expect(b.node.cm.sessions.has('c3-31')).toBe(true);
   expect([...Buffer.concat(again.bytes).subarray(0, 4)]).toEqual([0x20, 2, 0, 0]);
 });
+
+describe('CONNACK within the client Maximum Packet Size', () => {
+  beforeAll(() => {
+    b.node.registry.tap('corners-connack', 'client.connack', ((_ci: unknown, _rc: unknown, props: any) =>
+      ({ ...props, userProperties: { big: 'u'.repeat(200) }, reasonString: 'why'.repeat(50) })) as any);
+  });
+  afterAll(() => b.node.registry.removeOwner('corners-connack'));
+
+  test('[MQTT-3.1.2-24] [MQTT-3.2.2-19] [MQTT-3.2.2-20] a v5 client with a small maximum gets CONNACK without the optional properties', async () => {
+    const big = await connect(b.url, { protocolVersion: 5, clientId: 'c4-big' });
+    expect((big as any).connackPacket.properties.userProperties).toEqual({ big: 'u'.repeat(200) });
+    const c = await connect(b.url, { protocolVersion: 5, clientId: 'c4-small', properties: { maximumPacketSize: 64 } });
+    const props = (c as any).connackPacket.properties;
+    expect(props.userProperties).toBeUndefined();
+    expect(props.reasonString).toBeUndefined();
+    expect(props.maximumPacketSize).toBe(b.node.zone('external').maxPacketSize);
+    await c.subscribeAsync('c4/t', { qos: 1 });
+    await c.publishAsync('c4/t', 'ok', { qos: 1 });
+    await waitFor(() => collect(c).length === 1, 3000, 'message');
+  });
+
+  test('[MQTT-3.1.2-25] a CONNACK that cannot fit even without them (an assigned client id) is not sent: the connection closes', async () => {
+    const s = await Raw.open(b.port, 5);
+    s.send(connectPkt('', 5, { properties: { maximumPacketSize: 24 } }));
+    await waitFor(() => s.closed, 3000, 'close');
+    expect(Buffer.concat(s.bytes).length).toBe(0);
+  });
+});

@@ -11,6 +11,7 @@ import type { Zone } from '../zone.js';
 import type { Session, Outlet } from '../session/session.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import type { AclCache } from '../access/cache.js';
+import { connackFrame } from './connack.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
 
 export interface Transport {
@@ -124,6 +125,12 @@ export abstract class ChannelCore implements Outlet {
     this.env.metrics['packets.sent']++;
   }
 
+  /** an encoded packet */
+  sendFrame(frame: Buffer): void {
+    this.transport.send(frame);
+    this.env.metrics['packets.sent']++;
+  }
+
   sendPubrel(pid: number): void {
     this.sendPacket({ cmd: 'pubrel', messageId: pid });
     this.env.metrics['packets.pubrel.sent']++;
@@ -144,8 +151,12 @@ export abstract class ChannelCore implements Outlet {
     let props: Record<string, unknown> | undefined;
     if (connack.isUsed() && this.conninfo) props = connack.call({}, this.conninfo, reason);
     const rc = this.version === 5 ? code : v3ConnackCode(code);
-    this.sendPacket({ cmd: 'connack', sessionPresent: false, reasonCode: rc, ...(props && this.version === 5 && Object.keys(props).length ? { properties: props } : {}) });
-    env.metrics['packets.connack.sent']++;
+    // unsent when it cannot fit the client's maximum [MQTT-3.1.2-25]; closed either way
+    const frame = connackFrame(this.version, this.clientMaxPacket, false, rc, props && Object.keys(props).length ? props : undefined);
+    if (frame) {
+      this.sendFrame(frame);
+      env.metrics['packets.connack.sent']++;
+    }
     this.closeReason = reason;
     this.shutdown();
   }

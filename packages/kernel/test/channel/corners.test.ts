@@ -133,3 +133,40 @@ describe('MQTT 3.1', () => {
     }
   });
 });
+
+describe('CONNACK within the client Maximum Packet Size', () => {
+  test('[MQTT-3.1.2-24] [MQTT-3.2.2-19] [MQTT-3.2.2-20] optional properties are dropped until it fits; the limits stay', () => {
+    const { node, open } = setup({ responseInformation: 'r/'.repeat(100) });
+    node.registry.tap('test', 'client.connack', ((_ci: unknown, _rc: unknown, props: any) => ({ ...props, userProperties: { big: 'u'.repeat(100) }, reasonString: 'why'.repeat(30) })) as any);
+    const full = open('full', 5, { properties: { requestResponseInformation: true } });
+    expect(full.t.frames[0]!.length).toBeGreaterThan(300);
+    const { t, ch } = open('small', 5, { properties: { requestResponseInformation: true, maximumPacketSize: 64 } });
+    expect(t.frames[0]!.length).toBeLessThanOrEqual(64);
+    const p = t.out[0] as any;
+    expect(p).toMatchObject({ cmd: 'connack', reasonCode: 0 });
+    expect(p.properties.userProperties).toBeUndefined();
+    expect(p.properties.reasonString).toBeUndefined();
+    expect(p.properties.responseInformation).toBeUndefined();
+    expect(p.properties.maximumPacketSize).toBe(ch.zone.maxPacketSize);
+    expect(p.properties.retainAvailable).toBe(true);
+    expect(ch.connected).toBe(true);
+  });
+
+  test('capabilities stated at their default value go next; a limit that still cannot be met closes without CONNACK [MQTT-3.1.2-25]', () => {
+    const { node, open } = setup({ maxQosAllowed: 1 });
+    const watch = open('watch');
+    watch.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 0 }] });
+    const fits = open('fits', 5, { properties: { maximumPacketSize: 24 } });
+    expect(fits.t.frames[0]!.length).toBeLessThanOrEqual(24);
+    expect((fits.t.out[0] as any).properties).toMatchObject({ maximumQoS: 1, maximumPacketSize: fits.ch.zone.maxPacketSize });
+    expect((fits.t.out[0] as any).properties.wildcardSubscriptionAvailable).toBeUndefined();
+    // an assigned client id must be told [MQTT-3.2.2-16]: it cannot be dropped
+    const will = { topic: 'will/x', payload: Buffer.from('w'), qos: 0, retain: false };
+    const none = open('', 5, { will, properties: { maximumPacketSize: 24 } });
+    expect(none.t.frames).toHaveLength(0);
+    expect(none.t.closed).toBe(true);
+    expect(none.ch.connected).toBe(false);
+    expect(watch.t.out.filter((p) => p.cmd === 'publish')).toHaveLength(0);
+    expect(node.cm.channels.size).toBe(2);
+  });
+});
