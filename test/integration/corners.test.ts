@@ -146,3 +146,19 @@ describe('CONNACK within the client Maximum Packet Size', () => {
     expect(Buffer.concat(s.bytes).length).toBe(0);
   });
 });
+
+for (const version of [4, 5] as const) {
+  test(`v${version}: a client subscribed to its own topic gets PUBACK / PUBREC before its own message comes back`, async () => {
+    const c = await connect(b.url, { protocolVersion: version, clientId: `c5-${version}` });
+    await c.subscribeAsync(`c5/${version}`, { qos: 2 });
+    const seen: string[] = [];
+    c.on('packetreceive', (p: any) => seen.push(p.cmd));
+    await Promise.all([c.publishAsync(`c5/${version}`, '1', { qos: 1 }), c.publishAsync(`c5/${version}`, '2', { qos: 2 })]);
+    await waitFor(() => collect(c).length === 2, 3000, 'both copies');
+    const first = (cmd: string) => seen.indexOf(cmd);
+    expect(seen.filter((x) => x === 'publish')).toHaveLength(2);
+    // in order: PUBACK, the QoS 1 copy, PUBREC, the QoS 2 copy
+    expect(seen.slice(0, 4)).toEqual(['puback', 'publish', 'pubrec', 'publish']);
+    expect(first('puback')).toBeLessThan(first('publish'));
+  });
+}

@@ -83,6 +83,9 @@ export abstract class ChannelCore implements Outlet {
   connectPkt: ConnectPacket | undefined = undefined;
   /** the client id the server made up for an empty one (CONNACK says it) */
   assignedId: string | undefined = undefined;
+  /** PUBACK (0x40) or PUBREC (0x50) owed for the PUBLISH being routed, 0 = none; its packet id */
+  ackHead = 0;
+  ackPid = 0;
   /** the last topic name that passed validation ('\0' can never be one) */
   lastTopic = '\u0000';
 

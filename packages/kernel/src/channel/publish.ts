@@ -98,9 +98,32 @@ function publishChecked(ch: ChannelCore, p: PublishPacket, topic: string, props:
   const ci = ch.clientinfo;
   const msg = new Message(env.nextMessageId(), qos, ci.clientid, { retain: p.retain, dup: false, sys: false },
     mount(ci.mountpoint, topic), p.payload, props, Date.now(), ch.headers());
-  const n = env.broker.publish(msg);
-  if (qos === 1) sendAck(ch, 'puback', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
-  else if (qos === 2) sendAck(ch, 'pubrec', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
+  if (qos === 0) {
+    env.broker.publish(msg);
+    return;
+  }
+  // the ack goes out before a copy routed back to this connection, as EMQX and
+  // Mosquitto order them: sendPublish (deliver.ts) sends it first when one comes
+  ch.ackHead = qos === 1 ? 0x40 : 0x50;
+  ch.ackPid = pid;
+  let n: number;
+  try {
+    n = env.broker.publish(msg);
+  } catch (err) {
+    ch.ackHead = 0;
+    throw err;
+  }
+  if (ch.ackHead !== 0) {
+    ch.ackHead = 0;
+    sendAck(ch, qos === 1 ? 'puback' : 'pubrec', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
+  }
+}
+
+/** the ack of the PUBLISH being routed, before its copy to this same client: that copy means a subscriber, so code 0 */
+export function flushAck(ch: ChannelCore): void {
+  const head = ch.ackHead;
+  ch.ackHead = 0;
+  sendAck(ch, head === 0x40 ? 'puback' : 'pubrec', ch.ackPid, 0);
 }
 
 function sendAck(ch: ChannelCore, cmd: 'puback' | 'pubrec', pid: number, rc: number): void {

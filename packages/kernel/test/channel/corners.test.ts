@@ -170,3 +170,36 @@ describe('CONNACK within the client Maximum Packet Size', () => {
     expect(node.cm.channels.size).toBe(2);
   });
 });
+
+describe('the ack before the copy routed back to the publisher', () => {
+  for (const version of [4, 5] as const) {
+    test(`v${version}: PUBACK / PUBREC comes before the client's own message, as EMQX and Mosquitto [MQTT-4.6.0-2] [MQTT-4.6.0-3]`, () => {
+      const { open } = setup();
+      const a = open('a', version);
+      a.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'self', qos: 2 }] });
+      a.ch.handle({ cmd: 'publish', topic: 'self', qos: 1, messageId: 3, dup: false, retain: false, payload: Buffer.from('1') });
+      a.ch.handle({ cmd: 'publish', topic: 'self', qos: 2, messageId: 4, dup: false, retain: false, payload: Buffer.from('2') });
+      a.ch.handle({ cmd: 'publish', topic: 'self', qos: 0, dup: false, retain: false, payload: Buffer.from('0') });
+      expect(a.t.out.slice(2).map((p: any) => [p.cmd, p.messageId, p.reasonCode ?? 0])).toEqual([
+        ['puback', 3, 0], ['publish', 1, 0],
+        ['pubrec', 4, 0], ['publish', 2, 0],
+        ['publish', undefined, 0],
+      ]);
+    });
+  }
+
+  test('v5: with no subscriber the ack still says 0x10, and nothing is owed after it', () => {
+    const { open } = setup();
+    const a = open('a');
+    const b = open('b');
+    b.ch.handle({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'other', qos: 1 }] });
+    a.ch.handle({ cmd: 'publish', topic: 'nobody', qos: 1, messageId: 5, dup: false, retain: false, payload: Buffer.alloc(0) });
+    expect(a.t.out[1]).toMatchObject({ cmd: 'puback', messageId: 5, reasonCode: 0x10 });
+    expect(a.ch.ackHead).toBe(0);
+    // a later delivery to the same client sends no stray ack
+    b.ch.handle({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'x', qos: 0 }] });
+    a.ch.handle({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'x', qos: 0 }] });
+    b.ch.handle({ cmd: 'publish', topic: 'x', qos: 0, dup: false, retain: false, payload: Buffer.alloc(0) });
+    expect(a.t.out.slice(2).map((p) => p.cmd)).toEqual(['suback', 'publish']);
+  });
+});
