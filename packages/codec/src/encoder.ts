@@ -240,7 +240,7 @@ export function encode(packet: Packet, protocolVersion: ProtocolVersion): Buffer
     case 'pubrel': return encodeAck(packet.messageId, packet.reasonCode, packet.properties, PUBREL, 0x62, v5);
     case 'pubcomp': return encodeAck(packet.messageId, packet.reasonCode, packet.properties, PUBCOMP, 0x70, v5);
     case 'connect': return encodeConnect(packet, protocolVersion);
-    case 'connack': return encodeConnack(packet, v5);
+    case 'connack': return encodeConnack(packet, v5, protocolVersion === 3);
     case 'subscribe': return encodeSubscribe(packet, v5);
     case 'suback': return encodeSuback(packet, v5);
     case 'unsubscribe': return encodeUnsubscribe(packet, v5);
@@ -376,7 +376,7 @@ function encodeConnect(packet: ConnectPacket, protocolVersion: ProtocolVersion):
   return buf;
 }
 
-function encodeConnack(packet: ConnackPacket, v5: boolean): Buffer {
+function encodeConnack(packet: ConnackPacket, v5: boolean, v31: boolean): Buffer {
   const rc = checkInt(packet.reasonCode ?? 0, 0xff, 'CONNACK reason code');
   let rl = 2;
   let pl = 0;
@@ -387,7 +387,8 @@ function encodeConnack(packet: ConnackPacket, v5: boolean): Buffer {
   }
   const buf = alloc(0x20, rl);
   let off = bodyStart(rl);
-  buf[off++] = packet.sessionPresent ? 1 : 0;
+  // MQTT 3.1 has no session-present flag: its first byte is reserved and 0
+  buf[off++] = packet.sessionPresent && !v31 ? 1 : 0;
   buf[off++] = rc;
   if (v5) {
     off = writeVarint(buf, off, pl);

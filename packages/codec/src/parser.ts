@@ -279,7 +279,9 @@ export class Parser {
       this.fail(MALFORMED, `reserved packet type ${type}`);
       return;
     }
-    if (flags !== required) {
+    // MQTT 3.1 sends PUBREL, SUBSCRIBE and UNSUBSCRIBE as QoS 1 and sets DUP on a resend
+    // (3.1.1 fixed their flags to 0010 [MQTT-3.6.1-1]): accept 1010 from a 3.1 client
+    if (flags !== required && !(flags === (required | 8) && required === 2 && this.protocolVersion === 3)) {
       this.fail(
         MALFORMED,
         `${TYPE_NAMES[type]!} with fixed header flags 0b${flags.toString(2).padStart(4, '0')} [MQTT-2.2.2-1] [MQTT-2.2.2-2]`,

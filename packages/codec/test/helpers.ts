@@ -285,7 +285,7 @@ export function randPacket(r: Rng, cmd: (typeof CMDS)[number], v: ProtocolVersio
       };
     }
     case 'connack':
-      return { cmd, sessionPresent: r.bool(), reasonCode: v5 ? r.pick(CODES.connackV5) : r.int(6), properties: props(PROPS_FOR.connack) };
+      return { cmd, sessionPresent: r.bool() && v !== 3, reasonCode: v5 ? r.pick(CODES.connackV5) : r.int(6), properties: props(PROPS_FOR.connack) };
     case 'publish': {
       const qos = r.int(3) as QoS;
       let properties = props(PROPS_FOR.publish);

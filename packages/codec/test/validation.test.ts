@@ -56,6 +56,23 @@ describe('fixed header', () => {
     expect(parseOne(pkt(0x62, u16(1)), v)).toMatchObject({ cmd: 'pubrel', messageId: 1 });
   });
 
+  test('MQTT 3.1: PUBREL, SUBSCRIBE and UNSUBSCRIBE resent with DUP (flags 1010) are accepted; 3.1.1 and 5 refuse them [MQTT-3.6.1-1]', () => {
+    expect(parseOne(pkt(0x6a, u16(1)), 3)).toMatchObject({ cmd: 'pubrel', messageId: 1 });
+    expect(parseOne(pkt(0x8a, u16(2), str('a'), [1]), 3)).toMatchObject({ cmd: 'subscribe', messageId: 2 });
+    expect(parseOne(pkt(0xaa, u16(3), str('a')), 3)).toMatchObject({ cmd: 'unsubscribe', messageId: 3 });
+    expectError(pkt(0x6a, u16(1)), 4, MALFORMED);
+    expectError(pkt(0x6a, u16(1)), 5, MALFORMED);
+    // only DUP: other bits stay malformed on 3.1 as well
+    expectError(pkt(0x6e, u16(1)), 3, MALFORMED);
+    expectError(pkt(0x68, u16(1)), 3, MALFORMED);
+  });
+
+  test('MQTT 3.1 CONNACK has no session-present flag: the first byte is 0; 3.1.1 and 5 set it', () => {
+    expect([...encode({ cmd: 'connack', sessionPresent: true, reasonCode: 0 }, 3)]).toEqual([0x20, 2, 0, 0]);
+    expect([...encode({ cmd: 'connack', sessionPresent: true, reasonCode: 0 }, 4)]).toEqual([0x20, 2, 1, 0]);
+    expect(encode({ cmd: 'connack', sessionPresent: true, reasonCode: 0 }, 5)[2]).toBe(1);
+  });
+
   test.each(VERSIONS)('[MQTT-2.2.2-1] SUBSCRIBE and UNSUBSCRIBE with flags other than 0b0010 are malformed (level %i)', (v) => {
     const p = v === 5 ? [0] : [];
     for (const flags of [0, 1, 3, 4, 8, 0xf]) {

@@ -5,6 +5,7 @@ import { authenticate, pickClientFields } from '../access/authenticate.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import { expandPlaceholders, mount, validTopicName } from '@nemq/sdk';
 import { Message } from '../types.js';
+import { connackFrame } from './connack.js';
 import { State, type ChannelCore } from './core.js';
 import { RC, authReasonCode } from './reason-codes.js';
 
@@ -159,7 +160,15 @@ export function authDone(ch: ChannelCore, r: AuthResult): void {
   const connack = env.registry.hooks['client.connack'];
   if (connack.isUsed()) props = connack.call(props ?? {}, ch.conninfo, 'success') ?? props;
   env.metrics['client.connack']++;
-  ch.sendPacket({ cmd: 'connack', sessionPresent: present, reasonCode: 0, ...(props && ch.version === 5 ? { properties: props } : {}) });
+  const frame = connackFrame(ch.version, ch.clientMaxPacket, present, 0, props);
+  if (frame === undefined) {
+    // no room for CONNACK within the client's maximum: close without it [MQTT-3.1.2-25];
+    // the client was never told it is connected, so there is no will to send
+    ch.will = undefined;
+    ch.closeReason = 'frame_too_large';
+    return ch.shutdown();
+  }
+  ch.sendFrame(frame);
   env.metrics['packets.connack.sent']++;
   session.outlet = ch;
   // [MQTT-4.4.0-1] resend the unacknowledged window, then queued messages

@@ -12,6 +12,7 @@ import type { Session, Outlet } from '../session/session.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import type { AclCache } from '../access/cache.js';
 import { wakeSoon, type Feeder } from '../session/pressure.js';
+import { connackFrame } from './connack.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
 
 export interface Transport {
@@ -88,6 +89,9 @@ export abstract class ChannelCore implements Outlet, Feeder {
   connectPkt: ConnectPacket | undefined = undefined;
   /** the client id the server made up for an empty one (CONNACK says it) */
   assignedId: string | undefined = undefined;
+  /** PUBACK (0x40) or PUBREC (0x50) owed for the PUBLISH being routed, 0 = none; its packet id */
+  ackHead = 0;
+  ackPid = 0;
   /** the last topic name that passed validation ('\0' can never be one) */
   lastTopic = '\u0000';
 
@@ -155,6 +159,12 @@ export abstract class ChannelCore implements Outlet, Feeder {
     this.env.metrics['packets.sent']++;
   }
 
+  /** an encoded packet */
+  sendFrame(frame: Buffer): void {
+    this.transport.send(frame);
+    this.env.metrics['packets.sent']++;
+  }
+
   sendPubrel(pid: number): void {
     this.sendPacket({ cmd: 'pubrel', messageId: pid });
     this.env.metrics['packets.pubrel.sent']++;
@@ -175,8 +185,12 @@ export abstract class ChannelCore implements Outlet, Feeder {
     let props: Record<string, unknown> | undefined;
     if (connack.isUsed() && this.conninfo) props = connack.call({}, this.conninfo, reason);
     const rc = this.version === 5 ? code : v3ConnackCode(code);
-    this.sendPacket({ cmd: 'connack', sessionPresent: false, reasonCode: rc, ...(props && this.version === 5 && Object.keys(props).length ? { properties: props } : {}) });
-    env.metrics['packets.connack.sent']++;
+    // unsent when it cannot fit the client's maximum [MQTT-3.1.2-25]; closed either way
+    const frame = connackFrame(this.version, this.clientMaxPacket, false, rc, props && Object.keys(props).length ? props : undefined);
+    if (frame) {
+      this.sendFrame(frame);
+      env.metrics['packets.connack.sent']++;
+    }
     this.closeReason = reason;
     this.shutdown();
   }

@@ -5,12 +5,15 @@ import { PublishEncoder, type QoS } from '@nemq/codec';
 import { unmount } from '@nemq/sdk';
 import type { Message } from '../types.js';
 import type { ChannelCore } from './core.js';
+import { flushAck } from './publish.js';
 
 /** drop QoS 0 deliveries to a client whose socket holds more than this */
 const QOS0_BACKLOG_LIMIT = 16 * 1024 * 1024;
 
 /** one delivery to this client. Builds the frame from the message's shared encoder. */
 export function sendPublish(ch: ChannelCore, msg: Message, qos: number, retain: boolean, dup: boolean, pid: number, subids: number[] | undefined): void {
+  // this client's own PUBLISH coming back: its ack first
+  if (ch.ackHead !== 0) flushAck(ch);
   const env = ch.env;
   const delivered = env.registry.hooks['message.delivered'];
   if (delivered.isUsed()) msg = delivered.call(msg, ch.clientinfo) ?? msg;

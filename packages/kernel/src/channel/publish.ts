@@ -6,6 +6,7 @@ import { validTopicName, mount } from '@nemq/sdk';
 import { Message, type AclResult } from '../types.js';
 import type { ChannelCore } from './core.js';
 import { RC } from './reason-codes.js';
+import { feeding } from '../session/pressure.js';
 
 export function onPublish(ch: ChannelCore, p: PublishPacket): void {
   const env = ch.env;
@@ -55,7 +56,13 @@ export function onPublish(ch: ChannelCore, p: PublishPacket): void {
     if (res === undefined) {
       ch.busy = true;
       aclAsync(ch, 'publish', topic, (r) => {
-        publishChecked(ch, p, topic, props, r);
+        // routed later, outside the channel's dispatch: name the publisher for backpressure again
+        feeding.current = ch;
+        try {
+          publishChecked(ch, p, topic, props, r);
+        } finally {
+          feeding.current = undefined;
+        }
         ch.runPending();
       });
       return;
@@ -79,7 +86,13 @@ function publishChecked(ch: ChannelCore, p: PublishPacket, topic: string, props:
   if (qos === 2) {
     const st = ch.session!.awaitRel(pid);
     if (st === 'dup') {
-      // [MQTT-4.3.3-10] not delivered again
+      // [MQTT-4.3.3-10] not delivered again. A DUP resend (after a reconnect) of an id
+      // still awaiting PUBREL is the same message: a normal PUBREC lets the client go on
+      // to PUBREL [MQTT-4.3.3-9]. Only a reuse without DUP is 0x91, as EMQX answers.
+      if (p.dup) {
+        sendAck(ch, 'pubrec', pid, 0);
+        return;
+      }
       env.metrics['packets.publish.inuse']++;
       sendAck(ch, 'pubrec', pid, RC.PACKET_ID_IN_USE);
       return;
@@ -92,9 +105,32 @@ function publishChecked(ch: ChannelCore, p: PublishPacket, topic: string, props:
   const ci = ch.clientinfo;
   const msg = new Message(env.nextMessageId(), qos, ci.clientid, { retain: p.retain, dup: false, sys: false },
     mount(ci.mountpoint, topic), p.payload, props, Date.now(), ch.headers());
-  const n = env.broker.publish(msg);
-  if (qos === 1) sendAck(ch, 'puback', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
-  else if (qos === 2) sendAck(ch, 'pubrec', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
+  if (qos === 0) {
+    env.broker.publish(msg);
+    return;
+  }
+  // the ack goes out before a copy routed back to this connection, as EMQX and
+  // Mosquitto order them: sendPublish (deliver.ts) sends it first when one comes
+  ch.ackHead = qos === 1 ? 0x40 : 0x50;
+  ch.ackPid = pid;
+  let n: number;
+  try {
+    n = env.broker.publish(msg);
+  } catch (err) {
+    ch.ackHead = 0;
+    throw err;
+  }
+  if (ch.ackHead !== 0) {
+    ch.ackHead = 0;
+    sendAck(ch, qos === 1 ? 'puback' : 'pubrec', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
+  }
+}
+
+/** the ack of the PUBLISH being routed, before its copy to this same client: that copy means a subscriber, so code 0 */
+export function flushAck(ch: ChannelCore): void {
+  const head = ch.ackHead;
+  ch.ackHead = 0;
+  sendAck(ch, head === 0x40 ? 'puback' : 'pubrec', ch.ackPid, 0);
 }
 
 function sendAck(ch: ChannelCore, cmd: 'puback' | 'pubrec', pid: number, rc: number): void {

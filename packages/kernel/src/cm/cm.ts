@@ -33,7 +33,9 @@ export class ChannelManager implements SessionManager {
     this.cancelWill(id);
     let session = this.sessions.get(id);
     if (old && old !== ch) {
-      if (!cleanStart && session) {
+      // a clean session (expiry 0) lasts as long as its connection and is never
+      // resumed [MQTT-3.1.2-6]: the old connection is discarded, not taken over
+      if (!cleanStart && session && session.expiryInterval > 0) {
         old.detachSession();
         this.ctx.metrics['session.takeovered']++;
         if (hooks['session.takeovered'].isUsed()) hooks['session.takeovered'].call(old.clientinfo, session.info());
