@@ -122,6 +122,22 @@ test('a fast QoS 1 publisher is held to a slow subscriber: every acknowledged me
   expect(pub.ahead).toBeLessThanOrEqual(MQUEUE + INFLIGHT);
 });
 
+test('a publisher whose ACL check is asynchronous (an auth plugin) is held too: none dropped', async () => {
+  // no ACL cache: every PUBLISH is checked by the hook and routed from its callback
+  b = await startBroker({ zone: { ...zone, enableAclCache: false }, retainer: false });
+  let checks = 0;
+  b.node.tap('async_acl', 'client.check_acl', () => new Promise<undefined>((r) => setImmediate(() => r(void checks++))));
+  const sub = await open('bp-sub', 'bp/t');
+  const pub = await open('bp-pub');
+  pub.lagging = sub;
+  stops.push(sub.ackSlowly(5));
+  pub.publish('bp/t', TOTAL);
+  await waitFor(() => pub.acked === TOTAL && sub.received === TOTAL, 20000, 'all messages');
+  expect(b.node.metrics['delivery.dropped']).toBe(0);
+  expect(pub.ahead).toBeLessThanOrEqual(MQUEUE + INFLIGHT);
+  expect(checks).toBeGreaterThanOrEqual(TOTAL);
+});
+
 test('with backpressure = off, EMQX drops the oldest queued messages (counted)', async () => {
   b = await startBroker({ zone: { ...zone, backpressure: false }, retainer: false });
   const sub = await open('bp-sub', 'bp/t');
