@@ -55,6 +55,8 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
       defaults: { emqx_management: true, emqx_dashboard: true, emqx_retainer: true, emqx_recon: true, emqx_telemetry: true, emqx_rule_engine: true, emqx_bridge_mqtt: false },
     },
     ctlSocket: join(cfg.node.dataDir, 'ctl.sock'),
+    bannedFile: join(cfg.node.dataDir, 'banned.json'),
+    flappingPolicy: cfg.acl.flappingDetectPolicy,
   };
   if (cfg.acl.aclFile) {
     const file = cfg.acl.aclFile;

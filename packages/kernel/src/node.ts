@@ -20,6 +20,9 @@ import { parseShare } from '@nemq/sdk';
 import { CtlRegistry } from './ctl/registry.js';
 import { CtlServer } from './ctl/server.js';
 import { registerKernelCommands } from './ctl/commands.js';
+import { Banned } from './access/banned.js';
+import { Flapping } from './access/flapping.js';
+import type { FlappingPolicy } from './config/types.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
 import type { CtlPort, PluginHost } from './ports.js';
 
@@ -47,6 +50,10 @@ export interface BrokerOptions {
   plugins?: PluginsOptions;
   /** unix socket path for emqx_ctl; none when unset */
   ctlSocket?: string;
+  /** where the banned table is saved (data/banned.json); memory only when unset */
+  bannedFile?: string;
+  /** flapping_detect_policy; 30, 1m, 5m when unset */
+  flappingPolicy?: FlappingPolicy;
 }
 
 export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
@@ -64,6 +71,8 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   readonly kernelVersion = KERNEL_VERSION;
   readonly ctl = new CtlRegistry();
   readonly plugins: PluginManager | undefined;
+  readonly banned: Banned;
+  readonly flapping: Flapping;
   private ctlServer: CtlServer | undefined;
   private readonly zones: Map<string, Zone>;
   readonly fileAcl: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
@@ -80,6 +89,8 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     this.broker = new Broker(this, opts.sharedStrategy ?? 'random', new Map(Object.entries(opts.groupStrategies ?? {})));
     this.subscriptions = new Subscriptions(this.broker.router, this.registry);
     this.cm = new ChannelManager(this, this.broker);
+    this.banned = new Banned(opts.bannedFile, (err) => this.logger.error(`banned: ${err.message}`));
+    this.flapping = new Flapping(this.banned, opts.flappingPolicy ?? { threshold: 30, windowMs: 60000, banMs: 300000 }, (line) => this.logger.warning(line));
     this.fileAcl = opts.fileAcl ?? (() => 'nomatch');
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
       .map((s) => new Listener(s, this));
@@ -190,6 +201,8 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   /** once a second: idle and keepalive timeouts, QoS retries, stale awaiting-PUBREL ids */
   private sweep(): void {
     const now = Date.now();
+    if (this.banned.size > 0) this.banned.sweep(Math.floor(now / 1000));
+    this.flapping.sweep(now);
     for (const l of this.listeners) {
       for (const c of l.connections) {
         const ch = c.channel;

@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import type { Metrics, Stats } from './metrics/metrics.js';
 import type { Router } from './router/router.js';
 import type { Message } from './types.js';
+import type { Banned } from './access/banned.js';
 
 /** one row of `emqx_ctl plugins list` */
 export interface PluginListing {
@@ -34,7 +35,7 @@ export interface PluginControl {
   reload(name: string): Promise<void>;
 }
 
-/** ctl/commands.ts: status, broker, plugins, clients, subscriptions, routes, listeners, log */
+/** ctl/commands.ts: status, broker, plugins, clients, subscriptions, routes, listeners, log, banned */
 export interface CtlPort {
   readonly nodeName: string;
   readonly version: string;
@@ -51,6 +52,8 @@ export interface CtlPort {
   readonly listeners: ReadonlyArray<Pick<Listener, 'spec' | 'address' | 'connections' | 'start' | 'stop'>>;
   /** undefined when plugins are off */
   readonly plugins: PluginControl | undefined;
+  /** `banned add|del|list` */
+  readonly banned: Pick<Banned, 'add' | 'delete' | 'list'>;
 }
 
 /** plugins/manager.ts: what a plugin's context is built from */

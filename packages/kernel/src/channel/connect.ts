@@ -91,6 +91,7 @@ function checkConnect(ch: ChannelCore, p: ConnectPacket): void {
     mountpoint: expandMountpoint(zone.mountpoint, clientid, username),
   };
   ch.assignedId = assigned ? clientid : undefined;
+  if (zone.enableBan && ch.env.banned.check(ch.clientinfo)) return ch.connackError(RC.BANNED, 'banned');
   authenticate(ch);
 }
 

@@ -11,6 +11,8 @@ import type { Zone } from '../zone.js';
 import type { Session, Outlet } from '../session/session.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import type { AclCache } from '../access/cache.js';
+import type { Banned } from '../access/banned.js';
+import type { Flapping } from '../access/flapping.js';
 import { wakeSoon, type Feeder } from '../session/pressure.js';
 import { connackFrame } from './connack.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
@@ -49,6 +51,10 @@ export interface ChannelEnv extends Ctx {
   /** the file ACL (acl.conf), evaluated after every plugin */
   fileAcl(ci: ClientInfo, action: PubSub, topic: string): AclResult | 'nomatch';
   nextMessageId(): number;
+  /** checked at CONNECT when the zone's enable_ban is on */
+  readonly banned: Pick<Banned, 'check'>;
+  /** told of each disconnect when the zone's enable_flapping_detect is on */
+  readonly flapping: Pick<Flapping, 'detect'>;
 }
 
 export const enum State { Idle, Connecting, Connected, Disconnected }
@@ -249,6 +255,7 @@ export abstract class ChannelCore implements Outlet, Feeder {
       this.session.relax();
     }
     const r = this.closeReason ?? reason;
+    if (this.zone.enableFlappingDetect) env.flapping.detect(this.clientinfo.clientid, this.clientinfo.peerhost);
     if (this.will) env.cm.scheduleWill(this, this.will, this.willDelay);
     env.metrics['client.disconnected']++;
     const hook = env.registry.hooks['client.disconnected'];

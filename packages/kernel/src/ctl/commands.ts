@@ -7,6 +7,7 @@ import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';
 import type { ClientInfo, SubOpts } from '../types.js';
 import type { CtlPort, PluginListing } from '../ports.js';
+import { registerBannedCommand } from './banned.js';
 
 const OWNER = 'emqx';
 
@@ -205,4 +206,6 @@ export function registerKernelCommands(node: CtlPort): void {
     }
     return ctl.usage('log');
   });
+
+  registerBannedCommand(OWNER, node);
 }
