@@ -20,6 +20,10 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     nodelay: l.tcp.nodelay,
     access: l.access,
   };
+  if (l.proxyProtocol) {
+    spec.proxyProtocol = true;
+    if (l.proxyProtocolTimeout !== undefined) spec.proxyProtocolTimeout = l.proxyProtocolTimeout;
+  }
   if (l.proto === 'ssl' || l.proto === 'wss') {
     if (l.ssl.keyfile) spec.keyfile = l.ssl.keyfile;
     if (l.ssl.certfile) spec.certfile = l.ssl.certfile;

@@ -139,8 +139,9 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 
 export class SocketConnection extends Connection {
-  constructor(env: ChannelEnv, zone: string, readonly socket: Socket, readonly socktype: 'tcp' | 'ssl', registry: Set<Connection>) {
-    super(env, zone, stripV4(socket.remoteAddress), socket.remotePort ?? 0, stripV4(socket.localAddress), socket.localPort ?? 0, registry);
+  /** `peer`: the client named by a PROXY protocol header, instead of the socket's peer */
+  constructor(env: ChannelEnv, zone: string, readonly socket: Socket, readonly socktype: 'tcp' | 'ssl', registry: Set<Connection>, peer?: { host: string; port: number }) {
+    super(env, zone, peer?.host ?? stripV4(socket.remoteAddress), peer?.port ?? socket.remotePort ?? 0, stripV4(socket.localAddress), socket.localPort ?? 0, registry);
     (socket as OwnedSocket)[kConn] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);

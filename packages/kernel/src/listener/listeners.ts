@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { ChannelEnv } from '../channel/channel.js';
 import { cidrMatch, parseCidr, type Cidr } from '@nemq/sdk';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
+import { readProxyHeader } from './proxy-protocol.js';
 
 export interface ListenerSpec {
   proto: 'tcp' | 'ssl' | 'ws' | 'wss';
@@ -28,6 +29,10 @@ export interface ListenerSpec {
   access?: ReadonlyArray<{ action: 'allow' | 'deny'; cidr: string }>;
   /** ws: largest frame accepted (bytes) */
   maxFrameSize?: number;
+  /** tcp: a PROXY protocol header (v1 or v2) comes first and names the client */
+  proxyProtocol?: boolean;
+  /** how long to wait for that header (ms); esockd's default is 5s */
+  proxyProtocolTimeout?: number;
 }
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
@@ -37,6 +42,8 @@ export class Listener {
   server: net.Server | http.Server | undefined = undefined;
   wss: WebSocketServer | undefined = undefined;
   readonly connections = new Set<Connection>();
+  /** connections closed for a missing or bad PROXY header */
+  proxyErrors = 0;
 
   constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {
     this.access = [];
@@ -79,6 +86,7 @@ export class Listener {
         return;
       }
       if (s.nodelay !== false) socket.setNoDelay(true);
+      if (s.proxyProtocol && type === 'tcp') return this.acceptProxied(socket);
       new SocketConnection(env, s.zone, socket, type, this.connections);
     };
     if (s.proto === 'tcp') {
@@ -125,6 +133,18 @@ export class Listener {
         server.on('error', (err) => env.logger.error(`listener ${this.id}: ${err.message}`));
         resolve();
       });
+    });
+  }
+
+  /** the PROXY header first (proxy-protocol.ts), then the connection with the address it names */
+  private acceptProxied(socket: net.Socket): void {
+    const from = `${stripV4(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
+    readProxyHeader(socket, this.spec.proxyProtocolTimeout ?? 5000, (source) => {
+      new SocketConnection(this.env, this.spec.zone, socket, 'tcp', this.connections, source);
+      socket.resume();
+    }, (reason) => {
+      this.proxyErrors++;
+      this.env.logger.warning(`listener ${this.id}: ${from} closed: ${reason}`);
     });
   }
 
