@@ -30,6 +30,8 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     if (l.ssl.cacertfile) spec.cacertfile = l.ssl.cacertfile;
     spec.verify = l.ssl.verify === 'verify_peer';
     spec.failIfNoPeerCert = l.ssl.failIfNoPeerCert === true;
+    if (l.peerCertAsUsername) spec.peerCertAsUsername = l.peerCertAsUsername;
+    if (l.peerCertAsClientid) spec.peerCertAsClientid = l.peerCertAsClientid;
   }
   if (l.proto === 'ws' || l.proto === 'wss') {
     spec.mqttPath = l.ws.mqttPath;

@@ -13,6 +13,7 @@ import type { AuthResult } from '../hooks/hookpoints.js';
 import type { AclCache } from '../access/cache.js';
 import { wakeSoon, type Feeder } from '../session/pressure.js';
 import { connackFrame } from './connack.js';
+import type { CertIdentity } from '../listener/peer-cert.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
 
 export interface Transport {
@@ -21,6 +22,8 @@ export interface Transport {
   readonly peerport: number;
   readonly sockhost: string;
   readonly sockport: number;
+  /** TLS: what the client certificate says (listener/peer-cert.ts) */
+  readonly cert?: CertIdentity | undefined;
   /** queue a frame; frames are written once per event-loop turn */
   send(frame: Buffer): void;
   /** flush what is queued, then close */

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { Channel, type ChannelEnv, type Transport } from '../channel/channel.js';
 import type { ConnInfo } from '../types.js';
+import type { CertIdentity } from '../listener/peer-cert.js';
 
 const NO_FRAMES: Buffer[] = [];
 let dirty: Connection[] = [];
@@ -32,6 +33,7 @@ export abstract class Connection implements Transport {
   protected closing = false;
   bytesIn = 0;
   bytesOut = 0;
+  cert: CertIdentity | undefined = undefined;
 
   constructor(
     protected readonly env: ChannelEnv,

@@ -9,6 +9,8 @@ import type { ChannelEnv } from '../channel/channel.js';
 import { cidrMatch, parseCidr, type Cidr } from '@nemq/sdk';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
 import { readProxyHeader } from './proxy-protocol.js';
+import { certIdentity } from './peer-cert.js';
+import type { PeerCertField } from '../config/types.js';
 
 export interface ListenerSpec {
   proto: 'tcp' | 'ssl' | 'ws' | 'wss';
@@ -33,6 +35,9 @@ export interface ListenerSpec {
   proxyProtocol?: boolean;
   /** how long to wait for that header (ms); esockd's default is 5s */
   proxyProtocolTimeout?: number;
+  /** ssl/wss: username / client id from the client certificate */
+  peerCertAsUsername?: PeerCertField;
+  peerCertAsClientid?: PeerCertField;
 }
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
@@ -87,7 +92,8 @@ export class Listener {
       }
       if (s.nodelay !== false) socket.setNoDelay(true);
       if (s.proxyProtocol && type === 'tcp') return this.acceptProxied(socket);
-      new SocketConnection(env, s.zone, socket, type, this.connections);
+      const conn = new SocketConnection(env, s.zone, socket, type, this.connections);
+      if (type === 'ssl') conn.cert = certIdentity(socket as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
     };
     if (s.proto === 'tcp') {
       this.server = net.createServer((sock) => accept(sock, 'tcp'));
@@ -119,9 +125,10 @@ export class Listener {
         }
         const sock = req.socket;
         sock.setNoDelay(true);
-        new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
+        const conn = new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
           host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
         }, this.connections);
+        if (s.proto === 'wss') conn.cert = certIdentity(sock as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
       });
       this.server = server;
     }
