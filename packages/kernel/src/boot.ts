@@ -36,6 +36,8 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
   if (l.proto === 'ws' || l.proto === 'wss') {
     spec.mqttPath = l.ws.mqttPath;
     if (l.ws.maxFrameSize) spec.maxFrameSize = l.ws.maxFrameSize;
+    if (l.ws.proxyAddressHeader) spec.proxyAddressHeader = l.ws.proxyAddressHeader;
+    if (l.ws.proxyPortHeader) spec.proxyPortHeader = l.ws.proxyPortHeader;
   }
   return spec;
 }

@@ -10,6 +10,7 @@ import { cidrMatch, parseCidr, type Cidr } from '@nemq/sdk';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import { certIdentity } from './peer-cert.js';
+import { forwardedPeer } from './forwarded.js';
 import type { PeerCertField } from '../config/types.js';
 
 export interface ListenerSpec {
@@ -38,6 +39,9 @@ export interface ListenerSpec {
   /** ssl/wss: username / client id from the client certificate */
   peerCertAsUsername?: PeerCertField;
   peerCertAsClientid?: PeerCertField;
+  /** ws/wss: request headers naming the client behind a proxy (EMQX: X-Forwarded-For / X-Forwarded-Port) */
+  proxyAddressHeader?: string;
+  proxyPortHeader?: string;
 }
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
@@ -125,8 +129,9 @@ export class Listener {
         }
         const sock = req.socket;
         sock.setNoDelay(true);
+        const peer = forwardedPeer(req.headers, { host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0 }, s.proxyAddressHeader, s.proxyPortHeader);
         const conn = new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
-          host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
+          host: peer.host, port: peer.port, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
         }, this.connections);
         if (s.proto === 'wss') conn.cert = certIdentity(sock as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
       });
