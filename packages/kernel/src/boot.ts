@@ -20,16 +20,24 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     nodelay: l.tcp.nodelay,
     access: l.access,
   };
+  if (l.proxyProtocol) {
+    spec.proxyProtocol = true;
+    if (l.proxyProtocolTimeout !== undefined) spec.proxyProtocolTimeout = l.proxyProtocolTimeout;
+  }
   if (l.proto === 'ssl' || l.proto === 'wss') {
     if (l.ssl.keyfile) spec.keyfile = l.ssl.keyfile;
     if (l.ssl.certfile) spec.certfile = l.ssl.certfile;
     if (l.ssl.cacertfile) spec.cacertfile = l.ssl.cacertfile;
     spec.verify = l.ssl.verify === 'verify_peer';
     spec.failIfNoPeerCert = l.ssl.failIfNoPeerCert === true;
+    if (l.peerCertAsUsername) spec.peerCertAsUsername = l.peerCertAsUsername;
+    if (l.peerCertAsClientid) spec.peerCertAsClientid = l.peerCertAsClientid;
   }
   if (l.proto === 'ws' || l.proto === 'wss') {
     spec.mqttPath = l.ws.mqttPath;
     if (l.ws.maxFrameSize) spec.maxFrameSize = l.ws.maxFrameSize;
+    if (l.ws.proxyAddressHeader) spec.proxyAddressHeader = l.ws.proxyAddressHeader;
+    if (l.ws.proxyPortHeader) spec.proxyPortHeader = l.ws.proxyPortHeader;
   }
   return spec;
 }

@@ -72,7 +72,10 @@ function checkConnect(ch: ChannelCore, p: ConnectPacket): void {
   const props = p.properties;
   if (props?.maximumPacketSize !== undefined) ch.clientMaxPacket = props.maximumPacketSize;
   if (props?.topicAliasMaximum) ch.aliasOutMax = props.topicAliasMaximum;
-  const username = p.username;
+  // peer_cert_as_username / _clientid: the certificate wins over the packet (EMQX 4.3)
+  const cert = ch.transport.cert;
+  if (cert?.clientid !== undefined) clientid = cert.clientid;
+  const username = cert?.username ?? p.username;
   if (zone.useUsernameAsClientid && username) clientid = username;
   const assigned = clientid.length === 0;
   if (assigned) clientid = assignClientId();
@@ -90,6 +93,8 @@ function checkConnect(ch: ChannelCore, p: ConnectPacket): void {
     is_superuser: false,
     mountpoint: expandMountpoint(zone.mountpoint, clientid, username),
   };
+  if (cert?.cn !== undefined) ch.clientinfo.cn = cert.cn;
+  if (cert?.dn !== undefined) ch.clientinfo.dn = cert.dn;
   ch.assignedId = assigned ? clientid : undefined;
   if (zone.enableBan && ch.env.banned.check(ch.clientinfo)) return ch.connackError(RC.BANNED, 'banned');
   authenticate(ch);

@@ -15,6 +15,7 @@ import type { Banned } from '../access/banned.js';
 import type { Flapping } from '../access/flapping.js';
 import { wakeSoon, type Feeder } from '../session/pressure.js';
 import { connackFrame } from './connack.js';
+import type { CertIdentity } from '../listener/peer-cert.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
 
 export interface Transport {
@@ -23,6 +24,8 @@ export interface Transport {
   readonly peerport: number;
   readonly sockhost: string;
   readonly sockport: number;
+  /** TLS: what the client certificate says (listener/peer-cert.ts) */
+  readonly cert?: CertIdentity | undefined;
   /** queue a frame; frames are written once per event-loop turn */
   send(frame: Buffer): void;
   /** flush what is queued, then close */

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { Channel, type ChannelEnv, type Transport } from '../channel/channel.js';
 import type { ConnInfo } from '../types.js';
+import type { CertIdentity } from '../listener/peer-cert.js';
 
 const NO_FRAMES: Buffer[] = [];
 let dirty: Connection[] = [];
@@ -32,6 +33,7 @@ export abstract class Connection implements Transport {
   protected closing = false;
   bytesIn = 0;
   bytesOut = 0;
+  cert: CertIdentity | undefined = undefined;
 
   constructor(
     protected readonly env: ChannelEnv,
@@ -139,8 +141,9 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 
 export class SocketConnection extends Connection {
-  constructor(env: ChannelEnv, zone: string, readonly socket: Socket, readonly socktype: 'tcp' | 'ssl', registry: Set<Connection>) {
-    super(env, zone, stripV4(socket.remoteAddress), socket.remotePort ?? 0, stripV4(socket.localAddress), socket.localPort ?? 0, registry);
+  /** `peer`: the client named by a PROXY protocol header, instead of the socket's peer */
+  constructor(env: ChannelEnv, zone: string, readonly socket: Socket, readonly socktype: 'tcp' | 'ssl', registry: Set<Connection>, peer?: { host: string; port: number }) {
+    super(env, zone, peer?.host ?? stripV4(socket.remoteAddress), peer?.port ?? socket.remotePort ?? 0, stripV4(socket.localAddress), socket.localPort ?? 0, registry);
     (socket as OwnedSocket)[kConn] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);

@@ -8,6 +8,10 @@ import { WebSocketServer } from 'ws';
 import type { ChannelEnv } from '../channel/channel.js';
 import { cidrMatch, parseCidr, type Cidr } from '@nemq/sdk';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
+import { readProxyHeader } from './proxy-protocol.js';
+import { certIdentity } from './peer-cert.js';
+import { forwardedPeer } from './forwarded.js';
+import type { PeerCertField } from '../config/types.js';
 
 export interface ListenerSpec {
   proto: 'tcp' | 'ssl' | 'ws' | 'wss';
@@ -28,6 +32,16 @@ export interface ListenerSpec {
   access?: ReadonlyArray<{ action: 'allow' | 'deny'; cidr: string }>;
   /** ws: largest frame accepted (bytes) */
   maxFrameSize?: number;
+  /** tcp: a PROXY protocol header (v1 or v2) comes first and names the client */
+  proxyProtocol?: boolean;
+  /** how long to wait for that header (ms); esockd's default is 5s */
+  proxyProtocolTimeout?: number;
+  /** ssl/wss: username / client id from the client certificate */
+  peerCertAsUsername?: PeerCertField;
+  peerCertAsClientid?: PeerCertField;
+  /** ws/wss: request headers naming the client behind a proxy (EMQX: X-Forwarded-For / X-Forwarded-Port) */
+  proxyAddressHeader?: string;
+  proxyPortHeader?: string;
 }
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
@@ -37,6 +51,8 @@ export class Listener {
   server: net.Server | http.Server | undefined = undefined;
   wss: WebSocketServer | undefined = undefined;
   readonly connections = new Set<Connection>();
+  /** connections closed for a missing or bad PROXY header */
+  proxyErrors = 0;
 
   constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {
     this.access = [];
@@ -79,7 +95,9 @@ export class Listener {
         return;
       }
       if (s.nodelay !== false) socket.setNoDelay(true);
-      new SocketConnection(env, s.zone, socket, type, this.connections);
+      if (s.proxyProtocol && type === 'tcp') return this.acceptProxied(socket);
+      const conn = new SocketConnection(env, s.zone, socket, type, this.connections);
+      if (type === 'ssl') conn.cert = certIdentity(socket as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
     };
     if (s.proto === 'tcp') {
       this.server = net.createServer((sock) => accept(sock, 'tcp'));
@@ -111,9 +129,11 @@ export class Listener {
         }
         const sock = req.socket;
         sock.setNoDelay(true);
-        new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
-          host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
+        const peer = forwardedPeer(req.headers, { host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0 }, s.proxyAddressHeader, s.proxyPortHeader);
+        const conn = new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
+          host: peer.host, port: peer.port, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
         }, this.connections);
+        if (s.proto === 'wss') conn.cert = certIdentity(sock as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
       });
       this.server = server;
     }
@@ -125,6 +145,18 @@ export class Listener {
         server.on('error', (err) => env.logger.error(`listener ${this.id}: ${err.message}`));
         resolve();
       });
+    });
+  }
+
+  /** the PROXY header first (proxy-protocol.ts), then the connection with the address it names */
+  private acceptProxied(socket: net.Socket): void {
+    const from = `${stripV4(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
+    readProxyHeader(socket, this.spec.proxyProtocolTimeout ?? 5000, (source) => {
+      new SocketConnection(this.env, this.spec.zone, socket, 'tcp', this.connections, source);
+      socket.resume();
+    }, (reason) => {
+      this.proxyErrors++;
+      this.env.logger.warning(`listener ${this.id}: ${from} closed: ${reason}`);
     });
   }
 
