@@ -20,6 +20,7 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     nodelay: l.tcp.nodelay,
     access: l.access,
   };
+  if (l.maxConnRate !== undefined) spec.maxConnRate = l.maxConnRate;
   if (l.proto === 'ssl' || l.proto === 'wss') {
     if (l.ssl.keyfile) spec.keyfile = l.ssl.keyfile;
     if (l.ssl.certfile) spec.certfile = l.ssl.certfile;

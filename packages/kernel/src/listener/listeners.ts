@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { ChannelEnv } from '../channel/channel.js';
 import { cidrMatch, parseCidr, type Cidr } from '@nemq/sdk';
 import { Connection, SocketConnection, WsConnection, stripV4 } from '../connection/connection.js';
+import { AcceptGate } from '../limit/accept.js';
 
 export interface ListenerSpec {
   proto: 'tcp' | 'ssl' | 'ws' | 'wss';
@@ -28,6 +29,8 @@ export interface ListenerSpec {
   access?: ReadonlyArray<{ action: 'allow' | 'deny'; cidr: string }>;
   /** ws: largest frame accepted (bytes) */
   maxFrameSize?: number;
+  /** `max_conn_rate`: connections taken per second; the excess waits (limit/accept.ts) */
+  maxConnRate?: number;
 }
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
@@ -37,6 +40,8 @@ export class Listener {
   server: net.Server | http.Server | undefined = undefined;
   wss: WebSocketServer | undefined = undefined;
   readonly connections = new Set<Connection>();
+  /** max_conn_rate; undefined when unlimited */
+  readonly gate: AcceptGate | undefined;
 
   constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {
     this.access = [];
@@ -45,6 +50,7 @@ export class Listener {
       if (r.cidr !== 'all' && cidr === undefined) throw new Error(`listener ${this.id}: bad access rule address ${r.cidr}`);
       this.access.push({ allow: r.action === 'allow', cidr });
     }
+    this.gate = spec.maxConnRate ? new AcceptGate(spec.maxConnRate, spec.backlog ?? 1024, env.logger, this.id) : undefined;
   }
 
   /** esockd-style access rules on the peer address */
@@ -79,7 +85,8 @@ export class Listener {
         return;
       }
       if (s.nodelay !== false) socket.setNoDelay(true);
-      new SocketConnection(env, s.zone, socket, type, this.connections);
+      if (this.gate !== undefined) this.gate.admit(socket, () => new SocketConnection(env, s.zone, socket, type, this.connections));
+      else new SocketConnection(env, s.zone, socket, type, this.connections);
     };
     if (s.proto === 'tcp') {
       this.server = net.createServer((sock) => accept(sock, 'tcp'));
@@ -111,9 +118,11 @@ export class Listener {
         }
         const sock = req.socket;
         sock.setNoDelay(true);
-        new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
+        const open = (): void => void new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
           host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
         }, this.connections);
+        if (this.gate !== undefined) this.gate.admit(sock, open);
+        else open();
       });
       this.server = server;
     }
@@ -145,6 +154,7 @@ export class Listener {
     const server = this.server;
     if (!server) return Promise.resolve();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.gate?.stop();
     this.wss?.close();
     return closed;
   }
