@@ -24,6 +24,7 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     spec.proxyProtocol = true;
     if (l.proxyProtocolTimeout !== undefined) spec.proxyProtocolTimeout = l.proxyProtocolTimeout;
   }
+  if (l.maxConnRate !== undefined) spec.maxConnRate = l.maxConnRate;
   if (l.proto === 'ssl' || l.proto === 'wss') {
     if (l.ssl.keyfile) spec.keyfile = l.ssl.keyfile;
     if (l.ssl.certfile) spec.certfile = l.ssl.certfile;

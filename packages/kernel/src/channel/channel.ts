@@ -31,7 +31,7 @@ export class Channel extends ChannelCore {
 
   handle(p: Packet): void {
     // an async step runs, or backpressure holds us: keep the order, wait
-    if (this.busy || this.holds > 0) {
+    if (this.busy || this.holds > 0 || this.limitTimer !== undefined) {
       (this.pending ??= []).push(p);
       return;
     }
@@ -51,7 +51,9 @@ export class Channel extends ChannelCore {
     }
     switch (p.cmd) {
       case 'publish':
-        return publishFed(this, p);
+        publishFed(this, p);
+        if (this.limiter !== undefined) this.limitPause(this.limiter.message());
+        return;
       case 'puback':
         return onPuback(this, p);
       case 'pubrec':

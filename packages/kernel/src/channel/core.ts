@@ -14,6 +14,7 @@ import type { AclCache } from '../access/cache.js';
 import type { Banned } from '../access/banned.js';
 import type { Flapping } from '../access/flapping.js';
 import { wakeSoon, type Feeder } from '../session/pressure.js';
+import { limiterFor, type ConnLimiter } from '../limit/limiter.js';
 import { connackFrame } from './connack.js';
 import type { CertIdentity } from '../listener/peer-cert.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
@@ -62,6 +63,12 @@ export interface ChannelEnv extends Ctx {
 
 export const enum State { Idle, Connecting, Connected, Disconnected }
 
+function limitOver(ch: ChannelCore): void {
+  ch.limitTimer = undefined;
+  // a backpressure hold keeps us paused; its wake resumes us
+  ch.wake();
+}
+
 export abstract class ChannelCore implements Outlet, Feeder {
   state = State.Idle;
   version: ProtocolVersion = 4;
@@ -85,6 +92,10 @@ export abstract class ChannelCore implements Outlet, Feeder {
   busy = false;
   /** backpressure: sessions over high-water this channel feeds; packets wait while > 0 */
   holds = 0;
+  /** traffic control (limit/limiter.ts); undefined when the zone limits nothing */
+  readonly limiter: ConnLimiter | undefined;
+  /** set while a rate limit or quota pauses us; packets wait, as for holds */
+  limitTimer: NodeJS.Timeout | undefined = undefined;
   /** incoming topic aliases (client → broker) */
   aliasIn: Map<number, string> | undefined = undefined;
   /** outgoing topic aliases (broker → client) */
@@ -110,6 +121,7 @@ export abstract class ChannelCore implements Outlet, Feeder {
     zoneName: string,
   ) {
     this.zone = env.zone(zoneName);
+    this.limiter = limiterFor(this.zone);
   }
 
   get connected(): boolean {
@@ -131,7 +143,7 @@ export abstract class ChannelCore implements Outlet, Feeder {
   /** the async step is over: run what queued up meanwhile */
   runPending(): void {
     this.busy = false;
-    while (!this.busy && this.holds === 0 && this.pending && this.pending.length > 0 && this.state !== State.Disconnected) {
+    while (!this.busy && this.holds === 0 && this.limitTimer === undefined && this.pending && this.pending.length > 0 && this.state !== State.Disconnected) {
       this.dispatch(this.pending.shift()!);
     }
   }
@@ -154,11 +166,21 @@ export abstract class ChannelCore implements Outlet, Feeder {
   }
 
   wake(): void {
-    if (this.holds > 0 || this.state === State.Disconnected) return;
+    if (this.holds > 0 || this.limitTimer !== undefined || this.state === State.Disconnected) return;
     // the silence while held was ours, not the client's
     this.lastSeen = Date.now();
     this.transport.resume?.();
     if (!this.busy) this.runPending();
+  }
+
+  // ---- traffic control (limit/) -------------------------------------------
+
+  /** a limit is used up: stop reading for `ms` (EMQX pauses the socket the same way) */
+  limitPause(ms: number): void {
+    if (ms <= 0 || this.limitTimer !== undefined || this.state === State.Disconnected) return;
+    this.env.logger.debug(`${this.transport.peerhost}:${this.transport.peerport} paused ${ms}ms by rate limit`);
+    this.transport.pause?.();
+    this.limitTimer = setTimeout(limitOver, ms, this);
   }
 
   // ---- output ------------------------------------------------------------
@@ -248,6 +270,10 @@ export abstract class ChannelCore implements Outlet, Feeder {
     if (was === State.Disconnected) return;
     this.state = State.Disconnected;
     this.pending = undefined;
+    if (this.limitTimer !== undefined) {
+      clearTimeout(this.limitTimer);
+      this.limitTimer = undefined;
+    }
     if (was !== State.Connected) return;
     const env = this.env;
     this.conninfo.connected = false;

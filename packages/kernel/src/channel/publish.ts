@@ -106,7 +106,8 @@ function publishChecked(ch: ChannelCore, p: PublishPacket, topic: string, props:
   const msg = new Message(env.nextMessageId(), qos, ci.clientid, { retain: p.retain, dup: false, sys: false },
     mount(ci.mountpoint, topic), p.payload, props, Date.now(), ch.headers());
   if (qos === 0) {
-    env.broker.publish(msg);
+    const n0 = env.broker.publish(msg);
+    if (ch.limiter !== undefined) ch.limitPause(ch.limiter.routed(n0));
     return;
   }
   // the ack goes out before a copy routed back to this connection, as EMQX and
@@ -124,6 +125,7 @@ function publishChecked(ch: ChannelCore, p: PublishPacket, topic: string, props:
     ch.ackHead = 0;
     sendAck(ch, qos === 1 ? 'puback' : 'pubrec', pid, n === 0 ? RC.NO_MATCHING_SUBSCRIBERS : 0);
   }
+  if (ch.limiter !== undefined) ch.limitPause(ch.limiter.routed(n));
 }
 
 /** the ack of the PUBLISH being routed, before its copy to this same client: that copy means a subscriber, so code 0 */

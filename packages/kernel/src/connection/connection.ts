@@ -63,6 +63,9 @@ export abstract class Connection implements Transport {
     this.env.metrics['bytes.received'] += chunk.length;
     this.channel.lastSeen = Date.now();
     this.parser.parse(chunk);
+    // rate_limit.conn_bytes_in: what was read is handled, then reading stops until paid back
+    const l = this.channel.limiter;
+    if (l !== undefined) this.channel.limitPause(l.bytes(chunk.length));
   }
 
   private codecError(e: CodecError): void {

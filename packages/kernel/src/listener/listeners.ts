@@ -12,6 +12,7 @@ import { readProxyHeader } from './proxy-protocol.js';
 import { certIdentity } from './peer-cert.js';
 import { forwardedPeer } from './forwarded.js';
 import type { PeerCertField } from '../config/types.js';
+import { AcceptGate } from '../limit/accept.js';
 
 export interface ListenerSpec {
   proto: 'tcp' | 'ssl' | 'ws' | 'wss';
@@ -42,6 +43,8 @@ export interface ListenerSpec {
   /** ws/wss: request headers naming the client behind a proxy (EMQX: X-Forwarded-For / X-Forwarded-Port) */
   proxyAddressHeader?: string;
   proxyPortHeader?: string;
+  /** `max_conn_rate`: connections taken per second; the excess waits (limit/accept.ts) */
+  maxConnRate?: number;
 }
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
@@ -53,6 +56,8 @@ export class Listener {
   readonly connections = new Set<Connection>();
   /** connections closed for a missing or bad PROXY header */
   proxyErrors = 0;
+  /** max_conn_rate; undefined when unlimited */
+  readonly gate: AcceptGate | undefined;
 
   constructor(readonly spec: ListenerSpec, private readonly env: ChannelEnv) {
     this.access = [];
@@ -61,6 +66,7 @@ export class Listener {
       if (r.cidr !== 'all' && cidr === undefined) throw new Error(`listener ${this.id}: bad access rule address ${r.cidr}`);
       this.access.push({ allow: r.action === 'allow', cidr });
     }
+    this.gate = spec.maxConnRate ? new AcceptGate(spec.maxConnRate, spec.backlog ?? 1024, env.logger, this.id) : undefined;
   }
 
   /** esockd-style access rules on the peer address */
@@ -95,9 +101,13 @@ export class Listener {
         return;
       }
       if (s.nodelay !== false) socket.setNoDelay(true);
-      if (s.proxyProtocol && type === 'tcp') return this.acceptProxied(socket);
-      const conn = new SocketConnection(env, s.zone, socket, type, this.connections);
-      if (type === 'ssl') conn.cert = certIdentity(socket as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
+      const open = (): void => {
+        if (s.proxyProtocol && type === 'tcp') return this.acceptProxied(socket);
+        const conn = new SocketConnection(env, s.zone, socket, type, this.connections);
+        if (type === 'ssl') conn.cert = certIdentity(socket as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
+      };
+      if (this.gate !== undefined) this.gate.admit(socket, open);
+      else open();
     };
     if (s.proto === 'tcp') {
       this.server = net.createServer((sock) => accept(sock, 'tcp'));
@@ -129,11 +139,15 @@ export class Listener {
         }
         const sock = req.socket;
         sock.setNoDelay(true);
-        const peer = forwardedPeer(req.headers, { host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0 }, s.proxyAddressHeader, s.proxyPortHeader);
-        const conn = new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
-          host: peer.host, port: peer.port, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
-        }, this.connections);
-        if (s.proto === 'wss') conn.cert = certIdentity(sock as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
+        const open = (): void => {
+          const peer = forwardedPeer(req.headers, { host: stripV4(sock.remoteAddress), port: sock.remotePort ?? 0 }, s.proxyAddressHeader, s.proxyPortHeader);
+          const conn = new WsConnection(env, s.zone, ws, s.proto as 'ws' | 'wss', {
+            host: peer.host, port: peer.port, localHost: stripV4(sock.localAddress), localPort: sock.localPort ?? 0,
+          }, this.connections);
+          if (s.proto === 'wss') conn.cert = certIdentity(sock as tls.TLSSocket, s.peerCertAsUsername, s.peerCertAsClientid);
+        };
+        if (this.gate !== undefined) this.gate.admit(sock, open);
+        else open();
       });
       this.server = server;
     }
@@ -177,6 +191,7 @@ export class Listener {
     const server = this.server;
     if (!server) return Promise.resolve();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.gate?.stop();
     this.wss?.close();
     return closed;
   }
