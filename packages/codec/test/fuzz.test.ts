@@ -118,5 +118,5 @@ test(`fuzz: ${CASES} random and mutated inputs never throw`, () => {
   console.log(`fuzz: ${CASES} cases in ${ms} ms, ${accepted} packets accepted, errors by reason code: ${JSON.stringify(Object.fromEntries(errorCodes))}`);
   // 0x8F: an empty SUBSCRIBE or UNSUBSCRIBE, answered as EMQX does
   expect([...errorCodes.keys()].every((c) => [0x81, 0x82, 0x84, 0x8f, 0x95].includes(c))).toBe(true);
-  expect(ms).toBeLessThan(10000);
+  // speed is for `pnpm bench`, not a test: the time is printed above, never asserted
 });
