@@ -191,6 +191,8 @@ function makeSessionOpts(z: Zone): SessionOpts {
     maxInflight: z.maxInflight,
     maxMqueueLen: z.maxMqueueLen,
     mqueueStoreQos0: z.mqueueStoreQos0,
+    mqueuePriorities: z.mqueuePriorities ? new Map(Object.entries(z.mqueuePriorities)) : null,
+    mqueueDefaultPriority: z.mqueueDefaultPriority === 'highest' ? Infinity : 0,
     retryInterval: z.retryInterval,
     maxAwaitingRel: z.maxAwaitingRel,
     awaitRelTimeout: z.awaitRelTimeout,

@@ -7,12 +7,17 @@ import type { Message, SessInfo, SubOpts } from '../types.js';
 import { Subscription, type Subscriber } from '../router/router.js';
 import { AWAIT_ACK, AWAIT_COMP, Inflight } from './inflight.js';
 import { MQueue, Queued } from './mqueue.js';
+import { PMQueue } from './pmqueue.js';
 import { feeding, type Feeder } from './pressure.js';
 
 export interface SessionOpts {
   maxInflight: number;
   maxMqueueLen: number;
   mqueueStoreQos0: boolean;
+  /** zone mqueue_priorities as topic → priority; null or unset = one FIFO queue */
+  mqueuePriorities?: ReadonlyMap<string, number> | null;
+  /** priority of topics not in the table: 0 (lowest) or Infinity (highest) */
+  mqueueDefaultPriority?: number;
   /** ms */
   retryInterval: number;
   maxAwaitingRel: number;
@@ -46,7 +51,7 @@ export class Session implements Subscriber {
   /** filter as subscribed (with `$share/g/`) → subscription; shared empty map until the first one */
   subscriptions: ReadonlyMap<string, Subscription> & Pick<Map<string, Subscription>, 'clear'> = NO_SUBS;
   readonly inflight: Inflight;
-  readonly mqueue: MQueue;
+  readonly mqueue: MQueue | PMQueue;
   /** incoming QoS 2 packet id → time of PUBLISH */
   awaitingRel: Map<number, number> = NO_RELS;
   outlet: Outlet | undefined = undefined;
@@ -68,7 +73,8 @@ export class Session implements Subscriber {
     private readonly onDrop: DropFn,
   ) {
     this.inflight = new Inflight(opts.maxInflight);
-    this.mqueue = new MQueue(opts.maxMqueueLen);
+    const table = opts.mqueuePriorities;
+    this.mqueue = table ? new PMQueue(opts.maxMqueueLen, table, opts.mqueueDefaultPriority ?? 0) : new MQueue(opts.maxMqueueLen);
   }
 
   /** a shared-subscription member that can take messages: online, or offline but persistent */
