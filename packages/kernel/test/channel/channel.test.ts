@@ -1,44 +1,6 @@
 // The channel over packet objects: no sockets, a fake transport that decodes frames.
-import { Parser, type Packet } from '@nemq/codec';
-import { BrokerNode } from '../../src/node';
-import { Channel, type Transport } from '../../src/channel/channel';
-import { createLogger } from '../../src/logger';
-import { defaultZone, type Zone } from '../../src/zone';
-
-class FakeTransport implements Transport {
-  readonly socktype = 'tcp' as const;
-  readonly peerhost = '127.0.0.1';
-  readonly peerport = 5555;
-  readonly sockhost = '127.0.0.1';
-  readonly sockport = 1883;
-  readonly backlog = 0;
-  closed = false;
-  readonly out: Packet[] = [];
-  private readonly parser = new Parser();
-  constructor(version: 4 | 5) {
-    this.parser.protocolVersion = version;
-    this.parser.onPacket = (p) => this.out.push(p);
-    this.parser.onError = (e) => { throw e; };
-  }
-  send(frame: Buffer): void {
-    this.parser.parse(frame);
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-function setup(zone: Partial<Zone> = {}) {
-  const z = defaultZone('external', zone);
-  const node = new BrokerNode({ logger: createLogger('none'), zones: { external: z }, listeners: [] });
-  const open = (id: string, version: 4 | 5 = 5, extra: Record<string, unknown> = {}) => {
-    const t = new FakeTransport(version);
-    const ch = new Channel(node, t, 'external');
-    ch.handle({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, keepalive: 60, clientId: id, ...extra } as Packet);
-    return { ch, t };
-  };
-  return { node, open };
-}
+import type { Packet } from '@nemq/codec';
+import { setup } from './fake';
 
 describe('Channel', () => {
   test('[MQTT-3.2.0-1] CONNECT is answered with CONNACK; v5 CONNACK carries the limits', () => {

@@ -1,47 +1,6 @@
 // Spec corner cases at the channel level (issue 8): packet objects in, decoded frames out.
-import { Parser, type Packet } from '@nemq/codec';
-import { BrokerNode } from '../../src/node';
-import { Channel, type Transport } from '../../src/channel/channel';
-import { createLogger } from '../../src/logger';
-import { defaultZone, type Zone } from '../../src/zone';
-
-class FakeTransport implements Transport {
-  readonly socktype = 'tcp' as const;
-  readonly peerhost = '127.0.0.1';
-  readonly peerport = 5555;
-  readonly sockhost = '127.0.0.1';
-  readonly sockport = 1883;
-  readonly backlog = 0;
-  closed = false;
-  readonly out: Packet[] = [];
-  readonly frames: Buffer[] = [];
-  private readonly parser = new Parser();
-  constructor(version: 3 | 4 | 5) {
-    this.parser.protocolVersion = version;
-    this.parser.onPacket = (p) => this.out.push(p);
-    this.parser.onError = (e) => { throw e; };
-  }
-  send(frame: Buffer): void {
-    this.frames.push(frame);
-    this.parser.parse(frame);
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-function setup(zone: Partial<Zone> = {}) {
-  const z = defaultZone('external', zone);
-  const node = new BrokerNode({ logger: createLogger('none'), zones: { external: z }, listeners: [] });
-  const open = (id: string, version: 3 | 4 | 5 = 5, extra: Record<string, unknown> = {}) => {
-    const t = new FakeTransport(version);
-    const ch = new Channel(node, t, 'external');
-    const protocolId = version === 3 ? 'MQIsdp' : 'MQTT';
-    ch.handle({ cmd: 'connect', protocolId, protocolVersion: version, clean: true, keepalive: 60, clientId: id, ...extra } as Packet);
-    return { ch, t };
-  };
-  return { node, open };
-}
+import type { Packet } from '@nemq/codec';
+import { setup } from './fake';
 
 const q2 = (messageId: number, dup: boolean, payload = 'x') =>
   ({ cmd: 'publish', topic: 'q2', qos: 2, messageId, dup, retain: false, payload: Buffer.from(payload) }) as const;
