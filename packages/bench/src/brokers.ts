@@ -350,6 +350,8 @@ export function nemqEnv(ports: readonly number[], dataDir: string): Record<strin
     EMQX_ALLOW_ANONYMOUS: 'true',
     EMQX_LISTENER__TCP__EXTERNAL__NODELAY: 'true',
     EMQX_LISTENER__TCP__EXTERNAL__MAX_CONNECTIONS: '1024000',
+    // the shipped conf caps accepts at 1000/s (EMQX's max_conn_rate); mosquitto has no such cap
+    EMQX_LISTENER__TCP__EXTERNAL__MAX_CONN_RATE: '1000000',
     // Same queueing / in-flight room as given to mosquitto.
     EMQX_ZONE__EXTERNAL__MAX_MQUEUE_LEN: '1000000',
     EMQX_ZONE__EXTERNAL__MAX_INFLIGHT: '65535',
