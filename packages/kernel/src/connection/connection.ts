@@ -120,7 +120,12 @@ export abstract class Connection implements Transport {
     this.channel.closed(reason);
   }
 
-  abstract get backlog(): number;
+  /** bytes not yet taken by the peer: this turn's batch plus what the socket holds */
+  get backlog(): number {
+    return this.outBytes + this.written;
+  }
+  /** bytes the socket (or WebSocket) still holds */
+  protected abstract get written(): number;
   protected abstract write(data: Buffer): void;
   protected abstract end(): void;
   abstract destroy(): void;
@@ -159,7 +164,7 @@ export class SocketConnection extends Connection {
   closedBySocket(): void {
     this.gone('closed');
   }
-  get backlog(): number {
+  protected get written(): number {
     return this.socket.writableLength;
   }
   pause(): void {
@@ -195,7 +200,7 @@ export class WsConnection extends Connection {
     ws.on('error', () => ws.terminate());
     ws.on('close', () => this.gone('closed'));
   }
-  get backlog(): number {
+  protected get written(): number {
     return this.ws.bufferedAmount;
   }
   pause(): void {
