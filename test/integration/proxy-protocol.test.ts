@@ -124,3 +124,31 @@ test('proxy_protocol off: nothing changes, a header is not MQTT', async () => {
   await c.closed;
   expect(seen.has('pp-off-raw')).toBe(false);
 });
+
+test('sockets still waiting for their PROXY header count against max_connections', async () => {
+  const small = await startBroker({
+    listeners: [{ proto: 'tcp', name: 'pp2', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 2, proxyProtocol: true, proxyProtocolTimeout: 10_000 }],
+  });
+  try {
+    const waiting = [await raw(small.port), await raw(small.port)];
+    // the third is refused while the first two hold their places without a header
+    const third = await raw(small.port);
+    await third.closed;
+    expect(third.got).toEqual([]);
+    // one of them finishes its header and connects: still two places taken
+    waiting[0]!.sock.write(Buffer.concat([Buffer.from('PROXY TCP4 10.9.9.9 192.168.0.1 1000 1883\r\n'), connectFrame('pp-held')]));
+    await waitFor(() => waiting[0]!.got.length === 1, 3000, 'CONNACK');
+    expect(waiting[0]!.got[0]).toMatchObject({ cmd: 'connack', reasonCode: 0 });
+    const fourth = await raw(small.port);
+    await fourth.closed;
+    // the one left waiting gives up: its place is free again
+    waiting[1]!.sock.destroy();
+    await waitFor(() => (small.node.listeners[0] as unknown as { proxyErrors: number }).proxyErrors === 1, 3000, 'the waiting socket to be dropped');
+    const fifth = await raw(small.port);
+    fifth.sock.write(Buffer.concat([Buffer.from('PROXY TCP4 10.9.9.8 192.168.0.1 1001 1883\r\n'), connectFrame('pp-fifth')]));
+    await waitFor(() => fifth.got.length === 1, 3000, 'CONNACK');
+    for (const c of [...waiting, fifth]) c.sock.destroy();
+  } finally {
+    await small.stop();
+  }
+});

@@ -56,6 +56,8 @@ export class Listener {
   readonly connections = new Set<Connection>();
   /** connections closed for a missing or bad PROXY header */
   proxyErrors = 0;
+  /** sockets still waiting for their PROXY header */
+  private proxyWaiting = 0;
   /** max_conn_rate; undefined when unlimited */
   readonly gate: AcceptGate | undefined;
 
@@ -96,7 +98,8 @@ export class Listener {
     const s = this.spec;
     const env = this.env;
     const accept = (socket: net.Socket, type: 'tcp' | 'ssl'): void => {
-      if (this.connections.size >= s.maxConnections || !this.allowed(socket.remoteAddress)) {
+      // sockets waiting for the rate or a PROXY header hold a place too
+      if (this.connections.size + this.proxyWaiting + (this.gate?.waiting ?? 0) >= s.maxConnections || !this.allowed(socket.remoteAddress)) {
         socket.destroy();
         return;
       }
@@ -165,10 +168,13 @@ export class Listener {
   /** the PROXY header first (proxy-protocol.ts), then the connection with the address it names */
   private acceptProxied(socket: net.Socket): void {
     const from = `${stripV4(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
+    this.proxyWaiting++;
     readProxyHeader(socket, this.spec.proxyProtocolTimeout ?? 5000, (source) => {
+      this.proxyWaiting--;
       new SocketConnection(this.env, this.spec.zone, socket, 'tcp', this.connections, source);
       socket.resume();
     }, (reason) => {
+      this.proxyWaiting--;
       this.proxyErrors++;
       this.env.logger.warning(`listener ${this.id}: ${from} closed: ${reason}`);
     });
