@@ -145,7 +145,7 @@ export async function stopAll(): Promise<void> {
 function spawnWithFdLimit(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
   const fd = fs.openSync(logFile, 'a');
   try {
-    const script = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -H -n)" 2>/dev/null; exec "$0" "$@"';
+    const script = 'ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -H -n)" 2>/dev/null; exec "$0" "$@"';
     return spawn('/bin/sh', ['-c', script, cmd, ...args], { stdio: ['ignore', fd, fd], env, cwd });
   } finally {
     fs.closeSync(fd);

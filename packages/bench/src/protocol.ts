@@ -55,6 +55,8 @@ export interface WorkerConfig {
   /** Payload bytes (publishers). */
   payloadSize: number;
   keepalive: number;
+  /** Loopback source addresses to spread connections over (round robin); empty = kernel default. */
+  localAddresses?: string[];
   username?: string;
   password?: string;
   /** Concurrent connection attempts in flight. */

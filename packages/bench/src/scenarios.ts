@@ -1,4 +1,5 @@
 /** Benchmark scenarios, each bounded in connections, messages and time. */
+import { loopbackSources } from './srcaddr.js';
 import { flowOf, type Counts, type Flow } from './flow.js';
 import { LoadWorker, closeAll, nowMs, split, sum } from './loadgen.js';
 import { cpuSeconds, isAlive, machineBusySeconds, maxThreadCpuSeconds, processTree, rssKiB, selfFdLimits, threadTicks } from './proc.js';
@@ -406,6 +407,7 @@ async function conn(t: Target, p: ScenarioParams): Promise<ScenarioResult> {
           count: n,
           startIndex: idx,
           keepalive: 0,
+          localAddresses: loopbackSources(count),
           connectConcurrency: Math.max(1, Math.round(p.connConcurrency / nWorkers)),
           connectTimeoutMs: 60_000,
         }),

@@ -29,6 +29,7 @@ import {
 } from './mqtt.js';
 import { S, type Command, type WorkerConfig, type WorkerMessage } from './protocol.js';
 
+import { sourceFor } from './srcaddr.js';
 const cfg = workerData as WorkerConfig;
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -194,6 +195,7 @@ function open(idx: number): void {
   const sock = net.connect({
     host: cfg.host,
     port: cfg.port,
+    localAddress: sourceFor(idx, cfg.localAddresses ?? []),
     noDelay: true,
     onread: {
       buffer: READ_BUF,
