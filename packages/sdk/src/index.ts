@@ -57,3 +57,16 @@ export {
   type ExpandOptions,
   type BoundTemplate,
 } from './placeholder.js';
+/** the generic SQL auth/ACL plugin flow (emqx_auth_mysql, emqx_auth_pgsql) */
+export {
+  compileRows,
+  AclRowError,
+  authenticate as sqlAuthenticate,
+  checkAcl as sqlCheckAcl,
+  QueryError,
+  type Querier,
+  type QueryResult,
+  type AuthClient,
+  type AuthOptions as SqlAuthOptions,
+  type AclOptions as SqlAclOptions,
+} from './sqlauth.js';

@@ -3,26 +3,10 @@
 // `auth.mysql.query_timeout` bounds one query, after which its connection is dropped.
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
+import { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 
-export interface QueryResult {
-  /** column names, in select order */
-  readonly columns: readonly string[];
-  /** rows as arrays, by position */
-  readonly rows: readonly (readonly unknown[])[];
-}
-
-/** what auth/ACL need from the database; tests can hand in a fake */
-export interface Querier {
-  query(sql: string, params: readonly string[]): Promise<QueryResult>;
-}
-
-/** a failed query; `reason` is what EMQX would put in auth_result (any reason → CONNACK 0x87) */
-export class QueryError extends Error {
-  constructor(readonly reason: string, message: string) {
-    super(message);
-  }
-}
+export { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
 
 export interface DbOptions {
   host: string;

@@ -1,0 +1,80 @@
+// The connection pool (EMQX: ecpool of `auth.pgsql.pool` epgsql connections), node-postgres.
+import { readFileSync } from 'node:fs';
+import { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
+import pg from 'pg';
+
+export interface DbOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  size: number;
+  ssl?: { cacertfile?: string | undefined; certfile?: string | undefined; keyfile?: string | undefined; verify: boolean; serverNameIndication?: string | undefined } | undefined;
+}
+
+/** `auth.pgsql.server`: `host:port`, `host` (port 5432), `port` (127.0.0.1) */
+export function parseServer(s: string): { host: string; port: number } {
+  const v = s.trim();
+  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: Number(v) };
+  const m = /^(.+):(\d+)$/.exec(v);
+  if (m) return { host: m[1]!, port: Number(m[2]) };
+  if (v === '') throw new Error('auth.pgsql.server is empty');
+  return { host: v, port: 5432 };
+}
+
+function toQueryError(err: unknown): QueryError {
+  const e = err as { code?: string; message?: string };
+  const msg = e?.message ?? String(err);
+  // SQLSTATE codes are 5 characters; anything else is a network failure
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return new QueryError(`pgsql_${e.code.toLowerCase()}`, msg);
+  return new QueryError('disconnected', msg);
+}
+
+export class Db implements Querier {
+  private readonly pool: pg.Pool;
+  private closed = false;
+
+  constructor(private readonly o: DbOptions) {
+    const cfg: pg.PoolConfig = { host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, max: o.size, connectionTimeoutMillis: 10_000 };
+    if (o.ssl) {
+      const s = o.ssl;
+      cfg.ssl = {
+        ca: s.cacertfile ? readFileSync(s.cacertfile) : undefined,
+        cert: s.certfile ? readFileSync(s.certfile) : undefined,
+        key: s.keyfile ? readFileSync(s.keyfile) : undefined,
+        rejectUnauthorized: s.verify,
+        ...(s.serverNameIndication === 'disable' ? { checkServerIdentity: () => undefined } : { servername: s.serverNameIndication ?? o.host }),
+      };
+    }
+    this.pool = new pg.Pool(cfg);
+    // an idle connection that dies is dropped by the pool
+    this.pool.on('error', () => undefined);
+  }
+
+  /** EMQX connects the pool at start and fails if it cannot */
+  async open(): Promise<void> {
+    try {
+      const c = await this.pool.connect();
+      c.release();
+    } catch (err) {
+      throw toQueryError(err);
+    }
+  }
+
+  async query(sql: string, params: readonly string[]): Promise<QueryResult> {
+    if (this.closed) throw new QueryError('disconnected', 'pool is closed');
+    try {
+      const r = await this.pool.query({ text: sql, values: [...params], rowMode: 'array' });
+      return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
+    } catch (err) {
+      throw toQueryError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
