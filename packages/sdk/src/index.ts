@@ -70,3 +70,5 @@ export {
   type AuthOptions as SqlAuthOptions,
   type AclOptions as SqlAclOptions,
 } from './sqlauth.js';
+/** a backend's `server` key: host, port, [ipv6]:port */
+export { parseServer } from './server.js';

@@ -3,7 +3,7 @@
 // `auth.mysql.query_timeout` bounds one query, after which its connection is dropped.
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
-import { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
+import { QueryError, parseServer as parseServerAddress, type Querier, type QueryResult } from '@nemq/sdk';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 
 export { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
@@ -29,21 +29,9 @@ export interface SslOptions {
   serverNameIndication?: string | undefined;
 }
 
-/** `auth.mysql.server`: `host:port`, `host` (port 3306), `port` (127.0.0.1), `[v6]:port` */
+/** `auth.mysql.server` (the SDK's parser, default port 3306) */
 export function parseServer(s: string): { host: string; port: number } {
-  const v = s.trim();
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(v);
-  if (bracket) return { host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : 3306 };
-  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: Number(v) };
-  const colons = v.split(':').length - 1;
-  if (colons === 1) {
-    const [host, port] = v.split(':') as [string, string];
-    if (!/^\d+$/.test(port) || host === '') throw new Error(`auth.mysql.server: bad address "${s}"`);
-    return { host, port: Number(port) };
-  }
-  if (v === '') throw new Error('auth.mysql.server is empty');
-  // a bare IPv6 address or a host name
-  return { host: v, port: 3306 };
+  return parseServerAddress(s, 'auth.mysql.server', 3306);
 }
 
 function tlsOptions(host: string, o: SslOptions): SecureContextOptions & Record<string, unknown> {

@@ -1,6 +1,6 @@
 // The connection pool (EMQX: ecpool of `auth.pgsql.pool` epgsql connections), node-postgres.
 import { readFileSync } from 'node:fs';
-import { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
+import { QueryError, parseServer as parseServerAddress, type Querier, type QueryResult } from '@nemq/sdk';
 import pg from 'pg';
 
 export interface DbOptions {
@@ -13,14 +13,9 @@ export interface DbOptions {
   ssl?: { cacertfile?: string | undefined; certfile?: string | undefined; keyfile?: string | undefined; verify: boolean; serverNameIndication?: string | undefined } | undefined;
 }
 
-/** `auth.pgsql.server`: `host:port`, `host` (port 5432), `port` (127.0.0.1) */
+/** `auth.pgsql.server` (the SDK's parser, default port 5432) */
 export function parseServer(s: string): { host: string; port: number } {
-  const v = s.trim();
-  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: Number(v) };
-  const m = /^(.+):(\d+)$/.exec(v);
-  if (m) return { host: m[1]!, port: Number(m[2]) };
-  if (v === '') throw new Error('auth.pgsql.server is empty');
-  return { host: v, port: 5432 };
+  return parseServerAddress(s, 'auth.pgsql.server', 5432);
 }
 
 function toQueryError(err: unknown): QueryError {
