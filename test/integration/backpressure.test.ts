@@ -2,8 +2,8 @@
 // slowest online QoS 1 subscriber instead of having acknowledged messages dropped.
 // Raw MQTT 3.1.1 clients, so the test decides when PUBACKs go out and how many
 // PUBLISHes are in flight.
-import * as net from 'node:net';
-import { Parser, encode, type Packet } from '@nemq/codec';
+import { encode, type Packet } from '@nemq/codec';
+import { RawClient } from './raw';
 import { startBroker, waitFor, type TestBroker } from './helpers';
 
 const MQUEUE = 100;
@@ -11,9 +11,7 @@ const INFLIGHT = 10;
 const WINDOW = 64;
 const TOTAL = 3000;
 
-class Raw {
-  readonly sock: net.Socket;
-  private readonly parser = new Parser();
+class Raw extends RawClient {
   /** PUBLISHes received from the broker */
   received = 0;
   /** their packet ids, not acked yet */
@@ -26,32 +24,13 @@ class Raw {
   private sent = 0;
   private total = 0;
   private topic = '';
-  private ready: (() => void) | undefined;
 
-  constructor(port: number) {
-    this.sock = net.connect(port, '127.0.0.1');
-    this.parser.onPacket = (p) => this.onPacket(p);
-    this.sock.on('data', (d) => this.parser.parse(d));
-    this.sock.on('error', () => undefined);
+  static open(port: number, clientId: string, sub?: string): Promise<Raw> {
+    return new Raw(port).start(clientId, 60, sub);
   }
 
-  static async open(port: number, clientId: string, sub?: string): Promise<Raw> {
-    const c = new Raw(port);
-    await c.request({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId });
-    if (sub) await c.request({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: sub, qos: 1 }] });
-    return c;
-  }
-
-  private request(p: Packet): Promise<void> {
-    return new Promise((r) => {
-      this.ready = r;
-      this.sock.write(encode(p, 4));
-    });
-  }
-
-  private onPacket(p: Packet): void {
-    if (p.cmd === 'connack' || p.cmd === 'suback') this.ready?.();
-    else if (p.cmd === 'publish') {
+  protected override onPacket(p: Packet): void {
+    if (p.cmd === 'publish') {
       this.received++;
       this.unacked.push(p.messageId!);
     } else if (p.cmd === 'puback') {
@@ -87,9 +66,6 @@ class Raw {
     return () => clearInterval(t);
   }
 
-  close(): void {
-    this.sock.destroy();
-  }
 }
 
 let b: TestBroker | undefined;

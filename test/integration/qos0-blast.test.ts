@@ -2,44 +2,23 @@
 // clients): the broker sheds QoS 0 to that socket above 16 MB of unsent data
 // (docs/backpressure.md), counts every shed message, keeps serving the others and
 // does not hold the publisher (QoS 0 never holds anyone).
-import * as net from 'node:net';
-import { Parser, encode, type Packet } from '@nemq/codec';
+import { encode, type Packet } from '@nemq/codec';
+import { RawClient } from './raw';
 import { startBroker, waitFor, type TestBroker } from './helpers';
 
 const N = 40_000;
 const PAYLOAD = Buffer.alloc(1024, 0x61);
 const LIMIT = 16 * 1024 * 1024;
 
-class Raw {
-  readonly sock: net.Socket;
-  private readonly parser = new Parser();
+class Raw extends RawClient {
   received = 0;
   pongs = 0;
-  private ready: (() => void) | undefined;
 
-  constructor(port: number) {
-    this.sock = net.connect(port, '127.0.0.1');
-    this.parser.onPacket = (p) => this.onPacket(p);
-    this.sock.on('data', (d) => this.parser.parse(d));
-    this.sock.on('error', () => undefined);
+  static open(port: number, clientId: string, sub?: string): Promise<Raw> {
+    return new Raw(port).start(clientId, 600, sub, 0);
   }
 
-  static async open(port: number, clientId: string, sub?: string): Promise<Raw> {
-    const c = new Raw(port);
-    await c.request({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 600, clientId });
-    if (sub) await c.request({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: sub, qos: 0 }] });
-    return c;
-  }
-
-  request(p: Packet): Promise<void> {
-    return new Promise((r) => {
-      this.ready = r;
-      this.sock.write(encode(p, 4));
-    });
-  }
-
-  private onPacket(p: Packet): void {
-    if (p.cmd === 'connack' || p.cmd === 'suback' || p.cmd === 'pingresp') this.ready?.();
+  protected override onPacket(p: Packet): void {
     if (p.cmd === 'publish') this.received++;
     if (p.cmd === 'pingresp') this.pongs++;
   }
@@ -60,9 +39,6 @@ class Raw {
     });
   }
 
-  close(): void {
-    this.sock.destroy();
-  }
 }
 
 let b: TestBroker | undefined;
