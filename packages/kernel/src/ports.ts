@@ -66,7 +66,7 @@ export interface PluginHost {
   readonly registry: Pick<HookRegistry, 'tap' | 'removeOwner' | 'inflightCalls' | 'errorCounts'>;
   readonly ctl: Pick<CtlRegistry, 'register' | 'removeOwner'>;
   readonly subscriptions: Pick<Subscriptions, 'addLocal' | 'removeLocal'>;
-  readonly metrics: Pick<Metrics, 'snapshot'>;
+  readonly metrics: Pick<Metrics, 'snapshot' | 'client.auth.backend_error' | 'client.acl.backend_error'>;
   readonly stats: Pick<Stats, 'set'>;
   publish(topic: string, payload: Buffer | string, opts?: { qos?: QoS; retain?: boolean; from?: string; properties?: Message['properties'] }): number;
   deliverTo(clientid: string, topic: string, msg: Message): void;

@@ -83,6 +83,12 @@ export interface PluginContext<C = ConfValues, H = unknown> {
   ctl(command: string, usage: CtlUsage, handler: CtlHandler): void;
   /** runs on unload, last registered first */
   onDispose(fn: () => void | Promise<void>): void;
+  /**
+   * An auth or ACL backend failed (down, timed out, answered garbage): logs a warning
+   * `[<plugin>] <kind> backend error: <reason>` and counts `client.<kind>.backend_error`.
+   * The reason must not hold a password.
+   */
+  backendError(kind: 'auth' | 'acl', reason: string): void;
 }
 
 export interface Plugin<S extends ConfSchema = ConfSchema, H = unknown> {

@@ -105,6 +105,8 @@ export interface AuthOptions {
   readonly logger: Logger;
   /** log prefix and fallback error reason: MySQL | PgSQL */
   readonly backend: string;
+  /** ctx.backendError: the warning and the counter of a failed query */
+  readonly backendError: (kind: 'auth' | 'acl', reason: string) => void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -125,7 +127,7 @@ export async function authenticate(o: AuthOptions, ci: AuthClient, acc: AuthResu
     res = await o.db.query(o.authQuery.sql, bindValues(o.authQuery.params, ci));
   } catch (err) {
     const reason = err instanceof QueryError ? err.reason : `${o.backend.toLowerCase()}_error`;
-    o.logger.warning(`[${o.backend}] query '${o.authQuery.sql}' failed: ${(err as Error).message}`);
+    o.backendError('auth', `${o.backend} auth_query failed: ${(err as Error).message}`);
     return { ...acc, auth_result: reason, anonymous: false };
   }
   if (res.rows.length === 0) return undefined;
@@ -180,6 +182,8 @@ export interface AclOptions {
   readonly logger: Logger;
   /** log prefix and fallback error reason: MySQL | PgSQL */
   readonly backend: string;
+  /** ctx.backendError: the warning and the counter of a failed query */
+  readonly backendError: (kind: 'auth' | 'acl', reason: string) => void;
 }
 
 /**
@@ -193,7 +197,7 @@ export async function checkAcl(o: AclOptions, ci: AuthClient, pubsub: AclAction,
   try {
     res = await o.db.query(o.aclQuery.sql, bindValues(o.aclQuery.params, ci));
   } catch (err) {
-    o.logger.error(`[${o.backend}] do_check_acl error: ${(err as Error).message}`);
+    o.backendError('acl', `${o.backend} acl_query failed: ${(err as Error).message}`);
     return undefined;
   }
   if (res.rows.length === 0) return undefined;

@@ -89,11 +89,11 @@ export default definePlugin({
     }
 
     if (authSql) {
-      const o = { db, authQuery: parseQuery(authSql), superQuery: superSql ? parseQuery(superSql) : undefined, passwordHash, logger: ctx.logger };
+      const o = { db, authQuery: parseQuery(authSql), superQuery: superSql ? parseQuery(superSql) : undefined, passwordHash, logger: ctx.logger, backendError: ctx.backendError };
       ctx.hooks.tap('client.authenticate', (ci, acc) => authenticate(o, ci, acc));
     }
     if (aclSql) {
-      const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger };
+      const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger, backendError: ctx.backendError };
       ctx.hooks.tap('client.check_acl', (ci, pubsub, topic) => checkAcl(o, ci, pubsub, topic));
     }
   },

@@ -166,6 +166,7 @@ describe('authenticate (emqx_auth_mysql:check/3) over a fake database', () => {
     superQuery: superq ? parseQuery(superq) : undefined,
     passwordHash: hash,
     logger: silent,
+    backendError: () => undefined,
   });
   const users = (sql: string, p: readonly string[]): QueryResult => {
     if (sql.includes('is_superuser')) return { columns: ['is_superuser'], rows: p[0] === 'root' ? [[1]] : [[0]] };
@@ -229,7 +230,7 @@ describe('authenticate (emqx_auth_mysql:check/3) over a fake database', () => {
 describe('checkAcl (emqx_acl_mysql:check_acl/5) over a fake database', () => {
   const aclQuery = parseQuery("select allow, ipaddr, username, clientid, access, topic from mqtt_acl where ipaddr = '%a' or username = '%u' or username = '$all' or clientid = '%c'");
   const rows = [[0, null, 'alice', null, 2, 'secret/#']];
-  const ok = (db: Querier) => ({ db, aclQuery, logger: silent });
+  const ok = (db: Querier) => ({ db, aclQuery, logger: silent, backendError: () => undefined });
 
   test('a matching row decides; binds %a, %u, %c', async () => {
     const db = new FakeDb(() => ({ columns: ['allow', 'ipaddr', 'username', 'clientid', 'access', 'topic'], rows }));

@@ -83,11 +83,11 @@ export default definePlugin({
     }
 
     if (authSql) {
-      const o = { db, authQuery: parseQuery(authSql), superQuery: superSql ? parseQuery(superSql) : undefined, passwordHash, logger: ctx.logger, backend: 'PgSQL' };
+      const o = { db, authQuery: parseQuery(authSql), superQuery: superSql ? parseQuery(superSql) : undefined, passwordHash, logger: ctx.logger, backend: 'PgSQL', backendError: ctx.backendError };
       ctx.hooks.tap('client.authenticate', (ci, acc) => sqlAuthenticate(o, ci, acc));
     }
     if (aclSql) {
-      const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger, backend: 'PgSQL' };
+      const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger, backend: 'PgSQL', backendError: ctx.backendError };
       ctx.hooks.tap('client.check_acl', (ci, pubsub, topic) => sqlCheckAcl(o, ci, pubsub, topic));
     }
   },

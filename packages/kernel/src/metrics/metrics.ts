@@ -70,7 +70,11 @@ export class Metrics {
   'client.connected' = 0;
   'client.authenticate' = 0;
   'client.auth.anonymous' = 0;
+  /** ours: an auth plugin's backend failed (the client was refused) */
+  'client.auth.backend_error' = 0;
   'client.check_acl' = 0;
+  /** ours: an ACL plugin's backend failed (no opinion: acl.conf, then acl_nomatch decide) */
+  'client.acl.backend_error' = 0;
   'client.subscribe' = 0;
   'client.unsubscribe' = 0;
   'client.disconnected' = 0;

@@ -67,6 +67,10 @@ export function createContext(node: PluginHost, rec: Loaded, dataDir: string, ha
     onDispose: (fn) => {
       rec.disposers.push(fn);
     },
+    backendError: (kind, reason) => {
+      node.metrics[kind === 'auth' ? 'client.auth.backend_error' : 'client.acl.backend_error']++;
+      logger.warning(`${kind} backend error: ${reason}`);
+    },
   };
 }
 
