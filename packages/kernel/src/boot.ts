@@ -66,6 +66,8 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
     ctlSocket: join(cfg.node.dataDir, 'ctl.sock'),
     bannedFile: join(cfg.node.dataDir, 'banned.json'),
     flappingPolicy: cfg.acl.flappingDetectPolicy,
+    authOrder: cfg.acl.authOrder,
+    aclOrder: cfg.acl.aclOrder,
   };
   if (cfg.acl.aclFile) {
     const file = cfg.acl.aclFile;

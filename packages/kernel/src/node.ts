@@ -54,6 +54,9 @@ export interface BrokerOptions {
   bannedFile?: string;
   /** flapping_detect_policy; 30, 1m, 5m when unset */
   flappingPolicy?: FlappingPolicy;
+  /** `auth_order` / `acl_order`: plugins (or EMQX's short names) tried first, in this order */
+  authOrder?: readonly string[];
+  aclOrder?: readonly string[];
 }
 
 export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
@@ -85,6 +88,8 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     this.nodeName = opts.nodeName ?? 'emqx@127.0.0.1';
     this.logger = opts.logger ?? createLogger('warning');
     this.registry = new HookRegistry(this.logger);
+    if (opts.authOrder?.length) this.registry.setOrder('client.authenticate', opts.authOrder);
+    if (opts.aclOrder?.length) this.registry.setOrder('client.check_acl', opts.aclOrder);
     this.zones = new Map(Object.entries(opts.zones ?? { external: defaultZone('external'), default: defaultZone('default') }));
     this.broker = new Broker(this, opts.sharedStrategy ?? 'random', new Map(Object.entries(opts.groupStrategies ?? {})));
     this.subscriptions = new Subscriptions(this.broker.router, this.registry);
@@ -125,6 +130,11 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   }
 
   /** delivers a message to one subscription of one client (retained messages) */
+  drainAclCaches(): void {
+    const at = Date.now();
+    for (const ch of this.cm.channels.values()) ch.aclCache?.drain(at);
+  }
+
   deliverTo(clientid: string, filter: string, msg: Message): void {
     const session = this.cm.sessions.get(clientid);
     if (!session) return;

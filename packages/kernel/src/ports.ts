@@ -70,4 +70,6 @@ export interface PluginHost {
   readonly stats: Pick<Stats, 'set'>;
   publish(topic: string, payload: Buffer | string, opts?: { qos?: QoS; retain?: boolean; from?: string; properties?: Message['properties'] }): number;
   deliverTo(clientid: string, topic: string, msg: Message): void;
+  /** expires every connection's ACL cache (a plugin came or went: its verdicts may no longer hold) */
+  drainAclCaches(): void;
 }

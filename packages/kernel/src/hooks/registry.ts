@@ -26,6 +26,8 @@ export class HookRegistry {
   private records: TapRecord[] = [];
   /** async tap calls currently running, per owner */
   private readonly inflight = new Map<string, number>();
+  /** auth_order / acl_order: point → names, listed first in list order */
+  private readonly order = new Map<HookPoint, readonly string[]>();
 
   constructor(private readonly logger: Logger) {
     this.hooks = buildAll();
@@ -38,7 +40,17 @@ export class HookRegistry {
     const rec: TapRecord = { owner, point, options, fn: fn as AnyFn, async: isAsync(point), wrapped: fn as AnyFn };
     rec.wrapped = rec.async ? this.wrapAsync(rec) : this.wrapSync(rec);
     this.records.push(rec);
-    attach(this.hooks[point], rec);
+    if (this.order.has(point)) this.rebuild([point]);
+    else attach(this.hooks[point], rec);
+  }
+
+  /**
+   * EMQX 4.3 `auth_order` / `acl_order`: the taps of the listed owners run first, in list
+   * order; the others after them, in tap order. Within a point, stages still come first.
+   */
+  setOrder(point: HookPoint, names: readonly string[]): void {
+    this.order.set(point, names);
+    this.rebuild([point]);
   }
 
   /** removes every tap of `owner`; returns how many there were */
@@ -46,15 +58,25 @@ export class HookRegistry {
     const gone = this.records.filter((r) => r.owner === owner);
     if (gone.length === 0) return 0;
     this.records = this.records.filter((r) => r.owner !== owner);
-    const points = new Set(gone.map((r) => r.point));
+    this.rebuild(new Set(gone.map((r) => r.point)));
+    return gone.length;
+  }
+
+  /** new hooks for `points` from the records (tapable has no untap, nor reorder) */
+  private rebuild(points: Iterable<HookPoint>): void {
     const next: Record<string, unknown> = { ...this.hooks };
     for (const p of points) {
       const h = createHook(p);
-      for (const r of this.records) if (r.point === p) attach(h, r);
+      const names = this.order.get(p);
+      const recs = this.records.filter((r) => r.point === p);
+      if (names) {
+        const rank = (r: TapRecord): number => orderRank(names, r.owner);
+        recs.sort((a, b) => rank(a) - rank(b)); // stable: tap order among equals
+      }
+      for (const r of recs) attach(h, r);
       next[p] = h;
     }
     this.hooks = Object.freeze(next) as unknown as KernelHooks;
-    return gone.length;
   }
 
   tapCount(owner?: string): number {
@@ -141,6 +163,18 @@ function ordered(fn: AnyFn, fold: number): AnyFn {
   if (fold === 2) return (acc: unknown, a: unknown) => fn(a, acc);
   if (fold === 3) return (acc: unknown, a: unknown, b: unknown) => fn(a, b, acc);
   return fn;
+}
+
+// EMQX's short names in auth_order / acl_order
+const ALIASES: Record<string, string> = { mongodb: 'mongo', postgres: 'pgsql', internal: 'file' };
+
+/** position of `owner` in an auth_order / acl_order list (`mysql` names emqx_auth_mysql); unlisted: after all */
+export function orderRank(names: readonly string[], owner: string): number {
+  for (let i = 0; i < names.length; i++) {
+    const n = ALIASES[names[i]!] ?? names[i]!;
+    if (owner === n || owner === `emqx_auth_${n}` || owner === `emqx_acl_${n}`) return i;
+  }
+  return names.length;
 }
 
 function buildAll(): KernelHooks {

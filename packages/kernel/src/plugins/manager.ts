@@ -207,6 +207,7 @@ export class PluginManager {
           timer = setTimeout(() => reject(new PluginError('start_timeout', name, `start did not finish within ${timeout} ms`)), timeout);
         }),
       ]);
+      this.node.drainAclCaches();
     } catch (err) {
       // a half-started plugin leaves nothing behind
       await this.cleanup(rec, 'unload');
@@ -249,6 +250,8 @@ export class PluginManager {
     rec.subs.clear();
     const until = Date.now() + (this.opts.stopTimeout ?? 5000);
     while (this.node.registry.inflightCalls(name) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    // after the calls in flight, so none of their verdicts stays cached
+    this.node.drainAclCaches();
     let state: unknown;
     try {
       state = await rec.plugin.stop?.(reason);

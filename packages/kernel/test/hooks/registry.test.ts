@@ -1,7 +1,7 @@
 // The hook registry: taps run in EMQX's argument order, errors are isolated and counted per
 // owner and point, and removing an owner takes its taps off the live hooks.
 import { HOOK_POINTS, HOOK_TABLE, type ClientInfo, type TopicFilters } from '@nemq/sdk';
-import { HookRegistry } from '../../src/hooks/registry';
+import { HookRegistry, orderRank } from '../../src/hooks/registry';
 import { callNames } from '../../src/hooks/hookpoints';
 import { Message } from '../../src/types';
 import { createLogger } from '../../src/logger';
@@ -106,4 +106,29 @@ test('stages order taps across owners (lower first)', () => {
 test('an unknown point is refused', () => {
   const { reg } = registry();
   expect(() => reg.tap('p', 'message.deliver' as never, () => undefined)).toThrow(/unknown hook point/);
+});
+
+test('auth_order puts the listed plugins first, in list order, the rest after in tap order', async () => {
+  const { reg } = registry();
+  reg.setOrder('client.authenticate', ['jwt', 'mysql']);
+  const order: string[] = [];
+  for (const owner of ['emqx_auth_redis', 'emqx_auth_mysql', 'emqx_auth_http', 'emqx_auth_jwt']) {
+    reg.tap(owner, 'client.authenticate', () => void order.push(owner));
+  }
+  await reg.hooks['client.authenticate'].promise(ci, { auth_result: 'success', anonymous: true });
+  expect(order).toEqual(['emqx_auth_jwt', 'emqx_auth_mysql', 'emqx_auth_redis', 'emqx_auth_http']);
+  // the order survives an owner going away and coming back
+  reg.removeOwner('emqx_auth_jwt');
+  reg.tap('emqx_auth_jwt', 'client.authenticate', () => void order.push('emqx_auth_jwt'));
+  order.length = 0;
+  await reg.hooks['client.authenticate'].promise(ci, { auth_result: 'success', anonymous: true });
+  expect(order).toEqual(['emqx_auth_jwt', 'emqx_auth_mysql', 'emqx_auth_redis', 'emqx_auth_http']);
+});
+
+test('acl_order names: short names, postgres/mongodb aliases, full names; unlisted rank last', () => {
+  const names = ['postgres', 'mongodb', 'emqx_auth_http'];
+  expect(orderRank(names, 'emqx_auth_pgsql')).toBe(0);
+  expect(orderRank(names, 'emqx_auth_mongo')).toBe(1);
+  expect(orderRank(names, 'emqx_auth_http')).toBe(2);
+  expect(orderRank(names, 'emqx_auth_redis')).toBe(3);
 });
