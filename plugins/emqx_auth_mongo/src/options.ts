@@ -40,7 +40,7 @@ const TOPOLOGY: Readonly<Record<string, keyof MongoClientOptions | null>> = {
 /** one `host[:port]` of auth.mongo.server; IPv6 in brackets */
 function hostPort(s: string): string {
   const t = s.trim();
-  if (/^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(t) || /^[^:[\]]+(:\d+)?$/.test(t)) return t;
+  if (/^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(t) || /^[^:[\]\s,/]+(:\d+)?$/.test(t)) return t;
   throw new Error(`auth.mongo.server: bad host ${JSON.stringify(t)} (want host:port, comma separated)`);
 }
 
