@@ -1,9 +1,11 @@
 // How auth.mongo.* becomes the driver's connection string and options. SCRAM login cannot be
 // tested end to end here (the CongoDB stand-in has no auth), so these pin what the driver gets.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { readPluginConf } from '../../../packages/kernel/src/plugins/conf';
+import { schema } from '../src/index';
 import { clientSettings, DEFAULT_QUERY_TIMEOUT } from '../src/options';
 
 describe('clientSettings', () => {
@@ -102,5 +104,18 @@ describe('clientSettings', () => {
     expect(() => clientSettings({ 'auth.mongo.server': '' })).toThrow(/empty/);
     expect(() => clientSettings({ 'auth.mongo.server': 'a b:1' })).toThrow(/bad host/);
     expect(() => clientSettings({ 'auth.mongo.server': 'h:1', 'auth.mongo.pool': 0 })).toThrow(/pool/);
+  });
+});
+
+describe('the shipped etc/emqx_auth_mongo.conf', () => {
+  test('reads without problems and gives the EMQX defaults', () => {
+    const file = join(__dirname, '../etc/emqx_auth_mongo.conf');
+    const { values, problems } = readPluginConf(readFileSync(file, 'utf8'), file, schema);
+    expect(problems).toEqual([]);
+    const s = clientSettings(values);
+    expect(s.uri).toBe('mongodb://127.0.0.1:27017/');
+    expect(s.options).toMatchObject({ directConnection: true, maxPoolSize: 8 });
+    expect(values['auth.mongo.acl_query.collection']).toBe('mqtt_acl');
+    expect(values['auth.mongo.auth_query.password_hash']).toBe('sha256');
   });
 });
