@@ -72,3 +72,4 @@ export {
 } from './sqlauth.js';
 /** a backend's `server` key: host, port, [ipv6]:port */
 export { parseServer } from './server.js';
+export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
