@@ -1,7 +1,6 @@
 // auth.mongo.* → the official driver's connection string and MongoClientOptions
 // (EMQX's translation of emqx_auth_mongo.server into mongo_api:connect arguments).
-import { readFileSync } from 'node:fs';
-import type { ConfValues } from '@nemq/sdk';
+import { backendTls, tlsConnectOptions, type ConfValues } from '@nemq/sdk';
 import type { MongoClientOptions } from 'mongodb';
 
 export interface ClientSettings {
@@ -89,22 +88,12 @@ export function clientSettings(c: ConfValues): ClientSettings {
   const prefix = ssl === 'on' ? 'auth.mongo.ssl' : ssl === 'true' ? 'auth.mongo.ssl_opts' : undefined;
   if (prefix) {
     o.tls = true;
-    const file = (k: string): Buffer | undefined => {
-      const p = str(c, `${prefix}.${k}`);
-      return p === undefined ? undefined : readFileSync(p);
-    };
-    const ca = file('cacertfile');
-    const cert = file('certfile');
-    const key = file('keyfile');
-    if (ca) o.ca = ca;
-    if (cert) o.cert = cert;
-    if (key) o.key = key;
-    // EMQX: verify = false is verify_none
-    const verify = c['auth.mongo.ssl.verify'] === true;
-    if (!verify) o.tlsAllowInvalidCertificates = true;
-    const sni = str(c, 'auth.mongo.ssl.server_name_indication');
-    if (sni === 'disable') o.tlsAllowInvalidHostnames = true;
-    else if (sni !== undefined) o.servername = sni;
+    // the SDK's reader of <prefix>.cacertfile/certfile/keyfile/verify/server_name_indication
+    const t = backendTls(c, prefix);
+    const tls = tlsConnectOptions(t, hosts[0]!);
+    // unset: the driver checks each host's own name, not the first one's
+    if (t.serverNameIndication === undefined) delete tls.servername;
+    Object.assign(o, tls);
   }
 
   return { uri: `mongodb://${hosts.join(',')}/`, options: o, database: str(c, 'auth.mongo.database') ?? 'mqtt', queryTimeout };

@@ -89,11 +89,19 @@ describe('clientSettings', () => {
     expect(String(s.options.ca)).toBe('-- ca.pem --');
     expect(String(s.options.cert)).toBe('-- cert.pem --');
     expect(String(s.options.key)).toBe('-- key.pem --');
-    expect(s.options.tlsAllowInvalidCertificates).toBeUndefined();
+    expect(s.options.rejectUnauthorized).toBe(true);
     expect(s.options.servername).toBe('db.example');
     const v = clientSettings({ ...base, 'auth.mongo.ssl.verify': false, 'auth.mongo.ssl.server_name_indication': 'disable' });
-    expect(v.options.tlsAllowInvalidCertificates).toBe(true);
-    expect(v.options.tlsAllowInvalidHostnames).toBe(true);
+    expect(v.options.rejectUnauthorized).toBe(false);
+    expect(v.options.checkServerIdentity).toBeInstanceOf(Function);
+    expect(clientSettings(base).options.servername).toBeUndefined();
+    // the driver takes them as its TLS options
+    const m = new MongoClient(s.uri, s.options);
+    expect(m.options.tls).toBe(true);
+    expect((m.options as unknown as { rejectUnauthorized: boolean }).rejectUnauthorized).toBe(true);
+    const mv = new MongoClient(v.uri, v.options).options as unknown as { rejectUnauthorized: boolean; checkServerIdentity: unknown };
+    expect(mv.rejectUnauthorized).toBe(false);
+    expect(mv.checkServerIdentity).toBeInstanceOf(Function);
     expect(clientSettings({ ...base, 'auth.mongo.ssl': 'off' }).options.tls).toBeUndefined();
     // the 4.0–4.2 form reads ssl_opts.*
     const old = clientSettings({ 'auth.mongo.server': 'h:1', 'auth.mongo.ssl': 'true', 'auth.mongo.ssl_opts.cacertfile': join(d, 'ca.pem') });
