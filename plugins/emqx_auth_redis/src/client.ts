@@ -144,12 +144,19 @@ function ready(c: Conn, ms: number): Promise<void> {
       done();
       reject(new Error(`not ready within ${ms} ms (${last})`));
     }, ms);
+    // disconnect() while waiting (the plugin is unloaded): no timer left behind
+    const onEnd = (): void => {
+      done();
+      reject(new Error(`connection closed (${last})`));
+    };
     const done = (): void => {
       clearTimeout(timer);
       c.off('error', onError);
       c.off('ready', onReady);
+      c.off('end', onEnd);
     };
     c.on('error', onError);
     c.once('ready', onReady);
+    c.once('end', onEnd);
   });
 }
