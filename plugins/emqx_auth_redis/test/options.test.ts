@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readPluginConf } from '../../../packages/kernel/src/plugins/conf';
+import { schema } from '../src/index';
 import { clientSettings, DEFAULT_QUERY_TIMEOUT } from '../src/options';
 
 describe('clientSettings', () => {
@@ -39,5 +41,20 @@ describe('clientSettings', () => {
     expect(clientSettings({ 'auth.redis.ssl': true, 'auth.redis.ssl.server_name_indication': 'disable' }).tls!.checkServerIdentity).toBeDefined();
     expect(() => clientSettings({ 'auth.redis.ssl': true, 'auth.redis.ssl.cacertfile': join(d, 'missing.pem') })).toThrow(/missing.pem/);
     expect(clientSettings({ 'auth.redis.ssl': false, 'auth.redis.ssl.cacertfile': join(d, 'missing.pem') }).tls).toBeUndefined();
+  });
+});
+
+describe('the shipped etc/emqx_auth_redis.conf', () => {
+  test('reads without problems and gives the EMQX defaults', () => {
+    const file = join(__dirname, '../etc/emqx_auth_redis.conf');
+    const { values, problems } = readPluginConf(readFileSync(file, 'utf8'), file, schema);
+    expect(problems).toEqual([]);
+    expect(clientSettings(values)).toMatchObject({ type: 'single', servers: [{ host: '127.0.0.1', port: 6379 }], pool: 8, database: 0, tls: undefined });
+    expect(values['auth.redis.auth_cmd']).toBe('HMGET mqtt_user:%u password');
+    expect(values['auth.redis.super_cmd']).toBe('HGET mqtt_user:%u is_superuser');
+    expect(values['auth.redis.acl_cmd']).toBe('HGETALL mqtt_acl:%u');
+    expect(values['auth.redis.password_hash']).toBe('plain');
+    // the copy users edit is the same file
+    expect(readFileSync(join(__dirname, '../../../etc/plugins/emqx_auth_redis.conf'), 'utf8')).toBe(readFileSync(file, 'utf8'));
   });
 });
