@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { runAuthKit, storedHash, suback } from '../../../test/authkit';
 import { startService, type Service } from '../../../test/services/index';
 import { KIT_HASHES_REDIS, kitCommands, seedKit } from './seed';
+import { tlsFront } from './tls';
 
 jest.setTimeout(60_000);
 
@@ -123,6 +124,32 @@ runAuthKit({
         pauser.disconnect();
       }
       expect(await kit.clients.code(open.url, { protocolVersion: 5, username: 'alice', clientId: 'kit-alice', password: 'public' })).toBe(0);
+    });
+
+    test(`${TITLE}: TLS (ssl = on) through a TLS front: the CA and the name are checked with verify = true`, async () => {
+      const front = await tlsFront(Number(svc.env.REDIS_PORT));
+      const alice = { protocolVersion: 5 as const, username: 'alice', clientId: 'kit-alice', password: 'public' };
+      const tlsConf = { 'auth.redis.ssl': 'on', 'auth.redis.ssl.cacertfile': front.ca, 'auth.redis.ssl.verify': 'true' };
+      try {
+        await kit.reconfigure({ ...tlsConf, 'auth.redis.server': `localhost:${front.port}` });
+        expect(await kit.clients.code(kit.strict().url, alice)).toBe(0);
+        // the certificate is for localhost, not 127.0.0.1 ...
+        await expect(kit.reconfigure({ ...tlsConf, 'auth.redis.server': `127.0.0.1:${front.port}` })).rejects.toThrow(/can't query Redis.*altnames/);
+        // ... unless the name to check is given
+        await kit.reconfigure({ ...tlsConf, 'auth.redis.server': `127.0.0.1:${front.port}`, 'auth.redis.ssl.server_name_indication': 'localhost' });
+        expect(await kit.clients.code(kit.strict().url, alice)).toBe(0);
+        // a CA that did not sign it
+        await expect(kit.reconfigure({ ...tlsConf, 'auth.redis.ssl.cacertfile': front.otherCa, 'auth.redis.server': `localhost:${front.port}` })).rejects.toThrow(/can't query Redis.*certificate/);
+        // verify = false takes any certificate
+        await kit.reconfigure({ ...tlsConf, 'auth.redis.ssl.cacertfile': front.otherCa, 'auth.redis.ssl.verify': 'false', 'auth.redis.server': `localhost:${front.port}` });
+        expect(await kit.clients.code(kit.strict().url, alice)).toBe(0);
+        // plain TCP to a TLS port gets no answer: loading fails
+        await expect(kit.reconfigure({ 'auth.redis.server': `127.0.0.1:${front.port}` })).rejects.toThrow(/can't query Redis/);
+      } finally {
+        await kit.reconfigure({}).catch(() => undefined);
+        await kit.reconfigure({});
+        await front.close();
+      }
     });
 
     test(`${TITLE}: auth.redis.password wrong → the plugin does not load, with Redis's reason`, async () => {
