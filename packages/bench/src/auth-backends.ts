@@ -15,6 +15,8 @@ export interface AuthBackend {
   readonly service: string;
   /** shown beside its row (a stand-in server says so) */
   readonly note?: string;
+  /** at most this many clients (a slow stand-in) */
+  readonly maxClients?: number;
   /** creates the user table with `users` users and the ACL rows */
   seed(env: Env, users: number): void | Promise<void>;
   /** the plugin's conf; `acl` false leaves the ACL query out, `auth` false the auth query */
@@ -86,7 +88,8 @@ const mongo: AuthBackend = {
   name: 'mongo',
   plugin: 'emqx_auth_mongo',
   service: 'mongo',
-  note: 'CongoDB stand-in server (no real MongoDB here): a JavaScript server without indexes, so this measures the stand-in more than the plugin',
+  note: 'CongoDB stand-in server (no real MongoDB here): a JavaScript server without indexes, so this measures the stand-in more than the plugin; 1,000 clients',
+  maxClients: 1_000,
   async seed(env, users) {
     const client = await MongoClient.connect(env.MONGO_URL!, { directConnection: true });
     try {
