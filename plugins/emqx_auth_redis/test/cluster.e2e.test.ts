@@ -18,6 +18,7 @@ const nodes = (): { host: string; port: number }[] =>
 async function connectAdmin(): Promise<void> {
   admin?.disconnect();
   admin = new Cluster(nodes(), { redisOptions: { maxRetriesPerRequest: 1 } });
+  admin.on('error', () => undefined); // reconnect noise while the cluster is down
   await admin.ping();
 }
 

@@ -17,6 +17,7 @@ const errors = (n: { metrics: { snapshot(): Record<string, number> } }, kind: 'a
 async function connectAdmin(): Promise<void> {
   admin?.disconnect();
   admin = new Redis({ host: svc.env.REDIS_HOST!, port: Number(svc.env.REDIS_PORT), maxRetriesPerRequest: 1 });
+  admin.on('error', () => undefined); // reconnect noise while the server is down
   await admin.ping();
 }
 
