@@ -2,7 +2,7 @@
 // loaded from plugins/emqx_auth_redis/dist (build first), driven by real mqtt.js clients.
 import { Redis } from 'ioredis';
 import { runAuthKit, storedHash, suback } from '../../../test/authkit';
-import { startService, type Service } from '../../../test/services/index';
+import { freePort, startService, type Service } from '../../../test/services/index';
 import { KIT_HASHES_REDIS, kitCommands, seedKit } from './seed';
 import { tlsFront } from './tls';
 
@@ -151,6 +151,22 @@ runAuthKit({
         await kit.reconfigure({});
         await front.close();
       }
+    });
+
+    test(`${TITLE}: nothing listening → the reload fails within query_timeout (1s) and the running instance stays`, async () => {
+      const port = await freePort();
+      const t0 = Date.now();
+      try {
+        await expect(kit.reconfigure({ 'auth.redis.server': `127.0.0.1:${port}` })).rejects.toThrow(/can't query Redis \(single 127.0.0.1:\d+\): not ready within 1000 ms \(.*ECONNREFUSED/);
+        expect(Date.now() - t0).toBeLessThan(3000);
+        // the kernel keeps the previous instance: its auth and ACL taps still answer
+        expect(kit.strict().node.registry.tapCount('emqx_auth_redis')).toBe(2);
+        expect(await kit.clients.code(kit.strict().url, { protocolVersion: 5, username: 'alice', password: 'public' })).toBe(0);
+      } finally {
+        await kit.reconfigure({}).catch(() => undefined);
+        await kit.reconfigure({});
+      }
+      expect(await kit.clients.code(kit.strict().url, { protocolVersion: 5, username: 'alice', password: 'public' })).toBe(0);
     });
 
     test(`${TITLE}: auth.redis.password wrong → the plugin does not load, with Redis's reason`, async () => {

@@ -15,6 +15,15 @@ const TITLE = 'Redis Sentinel';
 let svc: Service;
 let admin: Redis;
 
+async function seed(): Promise<void> {
+  admin?.disconnect();
+  admin = new Redis({ host: svc.env.REDIS_HOST!, port: Number(svc.env.REDIS_MASTER_PORT), maxRetriesPerRequest: 1 });
+  admin.on('error', () => undefined);
+  await seedKit(admin);
+  // the replica has it all before anything can fail over to it
+  expect(await admin.call('WAIT', '1', '5000')).toBe(1);
+}
+
 runAuthKit({
   plugin: 'emqx_auth_redis',
   title: TITLE,
@@ -25,11 +34,7 @@ runAuthKit({
   superuser: true,
   async setup() {
     svc = await startService('redis-sentinel');
-    admin = new Redis({ host: svc.env.REDIS_HOST!, port: Number(svc.env.REDIS_MASTER_PORT), maxRetriesPerRequest: 1 });
-    admin.on('error', () => undefined);
-    await seedKit(admin);
-    // the replica has it all before anything can fail over to it
-    expect(await admin.call('WAIT', '1', '5000')).toBe(1);
+    await seed();
   },
   async teardown() {
     admin?.disconnect();
@@ -41,6 +46,12 @@ runAuthKit({
     'auth.redis.sentinel': svc.env.REDIS_MASTER_NAME!,
     ...kitCommands(hash),
   }),
+  // all five processes stop; they start again as master, replica and sentinels, without data
+  down: () => svc.down(),
+  up: async () => {
+    await svc.up();
+    await seed();
+  },
   extra(kit) {
     test(`${TITLE}: a wrong master name → the plugin does not load`, async () => {
       await expect(kit.reconfigure({ 'auth.redis.sentinel': 'nosuchmaster' })).rejects.toThrow(/can't query Redis/);
