@@ -1,0 +1,83 @@
+// client.authenticate: find the user's entry, then check the password (EMQX 4.3 emqx_auth_ldap:check/3).
+// - no entry (or no password attribute): undefined, the next backend / allow_anonymous decide;
+// - isEnabled FALSE: refused with username_disabled;
+// - userPassword: {SHA} {SSHA} {MD5} {SMD5} {SHA256..512} {SSHA256..512} or clear text (the SDK's
+//   checkLdapPassword); with auth.ldap.bind_as_user the server checks it by a bind as the entry's DN;
+// - isSuperuser TRUE marks a superuser.
+import { checkLdapPassword, type AuthResult, type ClientInfo, type Logger, type PluginContext } from '@nemq/sdk';
+import { searchBase, userFilter, type LookupOptions } from './lookup.js';
+import type { LdapEntry, Pool } from './pool.js';
+
+export interface AuthOptions {
+  pool: Pool;
+  lookup: LookupOptions;
+  passwordAttr: string;
+  bindAsUser: boolean;
+  logger: Logger;
+  backendError: PluginContext['backendError'];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** an LDAP Boolean (RFC 4517 §3.3.3) is TRUE or FALSE; EMQX also reads true/false in any case */
+export function ldapBool(v: readonly Buffer[] | undefined): boolean | undefined {
+  if (!v || v.length === 0) return undefined;
+  const s = v[0]!.toString('utf8').trim().toLowerCase();
+  return s === 'true' ? true : s === 'false' ? false : undefined;
+}
+
+/** one entry for `username`; undefined when there is none; throws when the search fails */
+export async function findUser(o: { pool: Pool; lookup: LookupOptions; logger: Logger }, username: string, attributes: string[]): Promise<LdapEntry | undefined> {
+  const entries = await o.pool.search({ base: searchBase(o.lookup, username), filter: userFilter(o.lookup, username), attributes });
+  if (entries.length > 1) {
+    o.logger.error(`[LDAP] more than one entry for username ${username} under ${searchBase(o.lookup, username)}`);
+    return undefined;
+  }
+  return entries[0];
+}
+
+export async function authenticate(o: AuthOptions, ci: ClientInfo, acc: AuthResult): Promise<AuthResult | undefined> {
+  const username = ci.username;
+  if (username === undefined || username === '') return undefined;
+  let entry: LdapEntry | undefined;
+  try {
+    entry = await findUser(o, username, o.bindAsUser ? ['isEnabled', 'isSuperuser'] : [o.passwordAttr, 'isEnabled', 'isSuperuser']);
+  } catch (err) {
+    o.backendError('auth', `LDAP search failed: ${(err as Error).message}`);
+    return { ...acc, auth_result: 'ldap_error', anonymous: false };
+  }
+  if (!entry) return undefined;
+  if (ldapBool(entry.attrs.get('isenabled')) === false) {
+    o.logger.error(`[LDAP] Auth from ldap failed: username_disabled (username ${username})`);
+    return { ...acc, auth_result: 'username_disabled', anonymous: false };
+  }
+  const password = ci.password ?? EMPTY;
+  let ok: boolean;
+  if (o.bindAsUser) {
+    // an empty password would be an unauthenticated bind, which servers accept (RFC 4513 §5.1.2)
+    if (password.length === 0) {
+      ok = false;
+    } else {
+      try {
+        ok = await o.pool.checkBind(entry.dn, password.toString('utf8'));
+      } catch (err) {
+        o.backendError('auth', `LDAP bind as ${entry.dn} failed: ${(err as Error).message}`);
+        return { ...acc, auth_result: 'ldap_error', anonymous: false };
+      }
+    }
+  } else {
+    const stored = entry.attrs.get(o.passwordAttr.toLowerCase());
+    if (!stored || stored.length === 0) {
+      o.logger.error(`[LDAP] entry ${entry.dn} has no ${o.passwordAttr}`);
+      return undefined;
+    }
+    const r = checkLdapPassword(password, stored[0]!);
+    if (r === undefined) o.logger.error(`[LDAP] ${o.passwordAttr} of ${entry.dn} uses a scheme this plugin cannot check`);
+    ok = r === true;
+  }
+  if (!ok) {
+    o.logger.error(`[LDAP] Auth from ldap failed: not_authorized (username ${username})`);
+    return { ...acc, auth_result: 'not_authorized', anonymous: false };
+  }
+  return { ...acc, auth_result: 'success', anonymous: false, is_superuser: ldapBool(entry.attrs.get('issuperuser')) === true };
+}

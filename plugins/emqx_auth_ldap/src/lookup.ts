@@ -1,0 +1,46 @@
+// Where a client's entry is looked for: the search base auth.ldap.custom_base_dn with its
+// ${username_attr} ${user} ${device_dn} variables (EMQX default "${username_attr}=${user},${device_dn}"),
+// and the filter (&(objectClass=<match_objectclass>)(<username attribute>=<username>)).
+// The username is never spliced into text the server parses as syntax: in the base it is
+// escaped as a DN attribute value (RFC 4514 §2.4), in the filter it is the value of an
+// EqualityFilter object, which ldapjs encodes as an AttributeValueAssertion (RFC 4511 §4.5.1),
+// so `*`, `(`, `)` and `\` in a username are plain characters (RFC 4515 §3).
+import ldap from 'ldapjs';
+
+export interface LookupOptions {
+  customBaseDn: string;
+  deviceDn: string;
+  objectClass: string;
+  usernameAttr: string;
+}
+
+/**
+ * A DN attribute value (RFC 4514 §2.4): every character other than letters, digits, `-`, `_`,
+ * `.` and `@` is written as `\XX` per UTF-8 byte, so no username can add an RDN or a level.
+ */
+export function escapeDnValue(v: string): string {
+  let out = '';
+  for (const ch of v) {
+    if (/^[A-Za-z0-9_.@-]$/.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += '\\' + b.toString(16).padStart(2, '0');
+  }
+  return out;
+}
+
+/** the search base for `username` */
+export function searchBase(o: LookupOptions, username: string): string {
+  return o.customBaseDn
+    .split('${username_attr}').join(o.usernameAttr)
+    .split('${device_dn}').join(o.deviceDn)
+    .split('${user}').join(escapeDnValue(username));
+}
+
+/** (&(objectClass=<class>)(<attr>=<username>)) as filter objects */
+export function userFilter(o: LookupOptions, username: string): ldap.Filter {
+  return new ldap.AndFilter({
+    filters: [
+      new ldap.EqualityFilter({ attribute: 'objectClass', value: o.objectClass }),
+      new ldap.EqualityFilter({ attribute: o.usernameAttr, value: username }),
+    ],
+  });
+}
