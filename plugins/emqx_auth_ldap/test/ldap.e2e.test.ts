@@ -1,0 +1,222 @@
+// emqx_auth_ldap end to end: a real OpenLDAP slapd with the mqttUser schema (test/mqtt.schema), the
+// plugin loaded from plugins/emqx_auth_ldap/dist (build first), the shared conformance kit and real
+// mqtt.js clients.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ldap from 'ldapjs';
+import { createBroker, createLogger, defaultZone } from '@nemq/kernel';
+import { ldapPasswordHash } from '@nemq/sdk';
+import { KIT_ALLOWS, KIT_HASH_USERS, KIT_USERS, runAuthKit, suback } from '../../../test/authkit';
+import { startService, type Service } from '../../../test/services/index';
+import { Pool } from '../src/pool';
+
+jest.setTimeout(60_000);
+
+const SCHEMA = join(__dirname, 'mqtt.schema');
+const ROOT = join(__dirname, '../../..');
+let svc: Service;
+let deviceDn: string;
+
+/** users beside the kit's: one per userPassword scheme, and odd cases */
+const EXTRA: ReadonlyArray<{ uid: string; password: string; attrs?: Record<string, string | string[]> }> = [
+  { uid: 'h_ldap_sha', password: ldapPasswordHash('sha', 'public') },
+  { uid: 'h_ldap_ssha', password: ldapPasswordHash('ssha', 'public', 'pepper12') },
+  { uid: 'h_ldap_md5', password: ldapPasswordHash('md5', 'public') },
+  { uid: 'h_ldap_ssha512', password: ldapPasswordHash('ssha512', 'public', 'salty') },
+  { uid: 'h_ldap_crypt', password: '{CRYPT}$6$abc$xyz' },
+  { uid: 'disabled', password: 'public', attrs: { isEnabled: 'FALSE' } },
+  // characters that mean something in a DN or a filter: the user must still log in, as itself
+  { uid: 'we(i)rd*,+=\\ "<name>;#', password: 'public', attrs: { mqttSubscriptionTopic: 'weird/#' } },
+];
+
+function admin(): Promise<ldap.Client> {
+  return new Promise((resolve, reject) => {
+    const c = ldap.createClient({ url: svc.env.LDAP_URL! });
+    c.on('error', reject);
+    c.bind(svc.env.LDAP_ADMIN_DN!, svc.env.LDAP_ADMIN_PASSWORD!, (err) => (err ? reject(err) : resolve(c)));
+  });
+}
+
+const add = (c: ldap.Client, dn: string, entry: Record<string, string | string[]>): Promise<void> =>
+  new Promise((resolve, reject) => c.add(dn, entry, (err) => (err ? reject(err) : resolve())));
+
+/** an entry's DN, built with ldapjs's RDN (not the plugin's escaping) */
+const userDn = (uid: string): string => `${new ldap.RDN({ uid }).toString()},${deviceDn}`;
+
+async function seed(): Promise<void> {
+  const c = await admin();
+  try {
+    await add(c, deviceDn, { objectClass: 'organizationalUnit', ou: 'device' });
+    const topics = (a: string): string[] => KIT_ALLOWS.filter((x) => x.access === a).map((x) => x.topic);
+    const [alice, root] = KIT_USERS as [(typeof KIT_USERS)[0], (typeof KIT_USERS)[0]];
+    await add(c, userDn(alice.username), {
+      objectClass: 'mqttUser',
+      uid: alice.username,
+      userPassword: ldapPasswordHash('ssha', alice.password, 'NaCl'),
+      mqttSubscriptionTopic: topics('subscribe'),
+      mqttPublishTopic: topics('publish'),
+      mqttPubSubTopic: topics('pubsub'),
+    });
+    await add(c, userDn(root.username), { objectClass: 'mqttUser', uid: root.username, userPassword: ldapPasswordHash('sha', root.password), isSuperuser: 'TRUE' });
+    const plain = KIT_HASH_USERS.find((u) => u.hash === 'plain')!;
+    await add(c, userDn(plain.username), { objectClass: 'mqttUser', uid: plain.username, userPassword: plain.stored });
+    for (const u of EXTRA) await add(c, userDn(u.uid), { objectClass: 'mqttUser', uid: u.uid, userPassword: u.password, ...u.attrs });
+    // an entry of another objectClass: match_objectclass keeps it out
+    await add(c, userDn('person1'), { objectClass: 'account', uid: 'person1', description: 'not an MQTT user' });
+  } finally {
+    c.destroy();
+  }
+}
+
+const baseConf = (): Record<string, string> => ({
+  'auth.ldap.servers': svc.env.LDAP_HOST!,
+  'auth.ldap.port': svc.env.LDAP_PORT!,
+  'auth.ldap.pool': '4',
+  'auth.ldap.bind_dn': svc.env.LDAP_ADMIN_DN!,
+  'auth.ldap.bind_password': svc.env.LDAP_ADMIN_PASSWORD!,
+  'auth.ldap.timeout': '5s',
+  'auth.ldap.device_dn': deviceDn,
+  'auth.ldap.match_objectclass': 'mqttUser',
+  'auth.ldap.username.attributetype': 'uid',
+  'auth.ldap.password.attributetype': 'userPassword',
+});
+
+runAuthKit({
+  plugin: 'emqx_auth_ldap',
+  title: 'OpenLDAP',
+  services: ['slapd'],
+  // userPassword holds clear text or {SCHEME}base64 values; the kit's hex digests are not LDAP's
+  hashes: ['plain'],
+  acl: 'allows',
+  // EMQX 4.3 compares mqtt*Topic values literally
+  placeholders: false,
+  superuser: true,
+  async setup() {
+    svc = await startService('slapd', { env: { SLAPD_SCHEMAS: SCHEMA } });
+    deviceDn = `ou=device,${svc.env.LDAP_BASE_DN}`;
+    await seed();
+  },
+  async teardown() {
+    await svc?.stop();
+  },
+  conf: () => baseConf(),
+  down: () => svc.down(),
+  up: () => svc.up(),
+  extra(kit) {
+    const code = (username: string, password: string): Promise<number> => kit.clients.code(kit.strict().url, { protocolVersion: 5, username, password });
+
+    test.each([['h_ldap_sha'], ['h_ldap_ssha'], ['h_ldap_md5'], ['h_ldap_ssha512']])('userPassword scheme of %s: right → 0, wrong → 0x87', async (u) => {
+      expect(await code(u, 'public')).toBe(0);
+      expect(await code(u, 'publik')).toBe(0x87);
+      expect(await code(u, '')).toBe(0x87);
+    });
+
+    test('a userPassword scheme the plugin cannot check ({CRYPT}) refuses', async () => {
+      expect(await code('h_ldap_crypt', 'public')).toBe(0x87);
+      expect(await code('h_ldap_crypt', '{CRYPT}$6$abc$xyz')).toBe(0x87);
+    });
+
+    test('isEnabled FALSE refuses the right password, also with allow_anonymous = true', async () => {
+      expect(await code('disabled', 'public')).toBe(0x87);
+      expect(await kit.clients.code(kit.open().url, { protocolVersion: 5, username: 'disabled', password: 'public' })).toBe(0x87);
+    });
+
+    test('an entry without objectClass mqttUser is not a user', async () => {
+      expect(await kit.clients.code(kit.open().url, { protocolVersion: 5, username: 'person1', password: 'x' })).toBe(0);
+      expect(await code('person1', 'x')).toBe(0x87);
+    });
+
+    test('a username full of DN and filter syntax logs in as itself, with its own ACL', async () => {
+      const weird = EXTRA.find((u) => u.uid.startsWith('we('))!.uid;
+      expect(await code(weird, 'public')).toBe(0);
+      expect(await code(weird, 'publik')).toBe(0x87);
+      const c = await kit.clients.connected(kit.strict().url, { protocolVersion: 5, username: weird, password: 'public' });
+      expect(await suback(c, 'weird/x')).toBe(1);
+      expect(await suback(c, 'news/today')).toBe(0x87);
+    });
+
+    test.each([['*'], ['*)(uid=*'], ['alice)(|(uid=*'], ['\\2a'], ['al*'], ['alice,ou=device'], ['uid=alice'], ['alice\\'], ['*)(objectClass=*']])(
+      'LDAP injection username %j with alice\'s and root\'s passwords gets nobody in, even with allow_anonymous = true it is nobody',
+      async (inj) => {
+        for (const pw of ['public', 'rootpw', 'wrong']) expect(await code(inj, pw)).toBe(0x87);
+        // with allow_anonymous = true it is let in as an unknown user, never as alice: alice's ACL is not its
+        const c = await kit.clients.connected(kit.open().url, { protocolVersion: 5, username: inj, password: 'public' });
+        expect(await suback(c, 'news/today')).toBe(0x87);
+      },
+    );
+
+    test('bind_as_user: the server checks the password by a bind as the entry', async () => {
+      await kit.reconfigure({ 'auth.ldap.bind_as_user': 'true' });
+      try {
+        expect(await code('alice', 'public')).toBe(0);
+        expect(await code('alice', 'wrong')).toBe(0x87);
+        // an empty password would be an anonymous bind, which slapd accepts: refused before asking
+        expect(await code('alice', '')).toBe(0x87);
+        // slapd checks {SSHA} itself ({SSHA512} needs its pw-sha2 module)
+        expect(await code('h_ldap_ssha', 'public')).toBe(0);
+        expect(await code('h_ldap_ssha', 'publik')).toBe(0x87);
+        expect(await code('*', 'public')).toBe(0x87);
+      } finally {
+        await kit.reconfigure({});
+      }
+    });
+
+    test('custom_base_dn: the device OU as base, the filter picks the user', async () => {
+      await kit.reconfigure({ 'auth.ldap.custom_base_dn': '${device_dn}' });
+      try {
+        expect(await code('alice', 'public')).toBe(0);
+        expect(await code('alice', 'wrong')).toBe(0x87);
+        expect(await code('*', 'public')).toBe(0x87);
+        expect(await code('al*', 'public')).toBe(0x87);
+      } finally {
+        await kit.reconfigure({});
+      }
+    });
+  },
+});
+
+describe('emqx_auth_ldap start', () => {
+  let s: Service;
+  let dir: string;
+  beforeAll(async () => {
+    s = await startService('slapd', { env: { SLAPD_SCHEMAS: SCHEMA } });
+    dir = mkdtempSync(join(tmpdir(), 'nemq-ldap-start-'));
+  });
+  afterAll(async () => {
+    await s?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a wrong bind_password: the pool does not open, with the server\'s reason', async () => {
+    const pool = new Pool({ urls: [s.env.LDAP_URL!], size: 2, bindDn: s.env.LDAP_ADMIN_DN!, bindPassword: 'wrong', timeout: 5000 });
+    await expect(pool.open()).rejects.toThrow(/InvalidCredentials/);
+    await pool.close();
+  });
+
+  test('a wrong bind_password: the plugin does not load and says why', async () => {
+    const conf = { 'auth.ldap.servers': '127.0.0.1', 'auth.ldap.port': s.env.LDAP_PORT!, 'auth.ldap.bind_dn': s.env.LDAP_ADMIN_DN!, 'auth.ldap.bind_password': 'wrong', 'auth.ldap.pool': '2' };
+    writeFileSync(join(dir, 'emqx_auth_ldap.conf'), Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+    const zone = defaultZone('external', { allowAnonymous: false });
+    const node = await createBroker({
+      logger: createLogger('error', () => undefined),
+      sysInterval: 0,
+      sysHeartbeat: 0,
+      zones: { external: zone, default: zone },
+      listeners: [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 0, zone: 'external', maxConnections: 100 }],
+      plugins: { dirs: [join(ROOT, 'plugins')], etcDir: dir, loadedFile: join(dir, 'loaded_plugins'), dataDir: dir, defaults: {} },
+    });
+    try {
+      await expect(node.plugins!.load('emqx_auth_ldap')).rejects.toThrow(/can't bind to LDAP server ldap:\/\/127\.0\.0\.1:\d+ as cn=admin,dc=example,dc=com: .*InvalidCredentials/);
+      expect(node.registry.tapCount('emqx_auth_ldap')).toBe(0);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  test('no server listening: the plugin does not load', async () => {
+    const pool = new Pool({ urls: ['ldap://127.0.0.1:1'], size: 1, bindDn: 'cn=x', bindPassword: 'x', timeout: 2000 });
+    await expect(pool.open()).rejects.toThrow();
+    await pool.close();
+  });
+});
