@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, closeAll, collect, waitFor, spawnNode, CERTS, ROOT, type NodeProcess } from './helpers';
+import { suback } from '../authkit/mqtt';
+import { connect, connectFrom, closeAll, collect, waitFor, spawnNode, CERTS, ROOT, type NodeProcess } from './helpers';
 
 let node: NodeProcess | undefined;
 let dir: string;
@@ -45,6 +46,13 @@ test('$SYS/brokers/<node>/version is retained and a localhost client may read it
   await c.subscribeAsync('$SYS/brokers/+/version', { qos: 0 });
   await waitFor(() => got.length >= 1, 3000, '$SYS version');
   expect(got[0]!.payload).toMatch(/^\d+\.\d+/);
+  // from any other address: no $SYS/# and no bare #, other filters as usual; user dashboard may read $SYS
+  const other = await connectFrom('127.0.0.2', node.ports.tcp);
+  expect(await suback(other, '$SYS/#')).toBe(0x80);
+  expect(await suback(other, '#')).toBe(0x80);
+  expect(await suback(other, 'a/#')).toBe(1);
+  const dash = await connectFrom('127.0.0.2', node.ports.tcp, { username: 'dashboard' });
+  expect(await suback(dash, '$SYS/#')).toBe(1);
 });
 
 test('EMQX_NODE__DATA_DIR moves data/loaded_plugins with it', async () => {

@@ -72,6 +72,18 @@ export function connect(url: string, opts: IClientOptions = {}): Promise<MqttCli
   });
 }
 
+/** connect() from another loopback source address (e.g. 127.0.0.2: not the 127.0.0.1 of acl.conf) */
+export function connectFrom(localAddress: string, port: number, opts: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = new mqtt.MqttClient(() => net.createConnection({ host: '127.0.0.1', port, localAddress }), { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts });
+    open.push(c);
+    collect(c);
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+    c.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
+
 export async function closeAll(): Promise<void> {
   await Promise.all(open.splice(0).map((c) => new Promise<void>((r) => c.end(true, {}, () => r()))));
 }

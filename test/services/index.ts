@@ -13,9 +13,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export type ServiceName = 'mariadb' | 'mosquitto' | 'kafka' | 'postgres' | 'redis' | 'slapd' | 'rabbitmq';
+export type ServiceName = 'mariadb' | 'mosquitto' | 'kafka' | 'postgres' | 'redis' | 'slapd' | 'rabbitmq' | 'mongo';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['mariadb', 'mosquitto', 'kafka', 'postgres', 'redis', 'slapd', 'rabbitmq'];
+export const SERVICE_NAMES: readonly ServiceName[] = ['mariadb', 'mosquitto', 'kafka', 'postgres', 'redis', 'slapd', 'rabbitmq', 'mongo'];
 
 /** The script behind this module. */
 export const SERVICES_SH = path.join(__dirname, 'services.sh');
@@ -158,6 +158,8 @@ function installExitHook(): void {
  * - slapd: LDAP_URL, LDAP_HOST, LDAP_PORT, LDAP_BASE_DN, LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_USER_DN,
  *   LDAP_USER, LDAP_PASSWORD
  * - rabbitmq: AMQP_URL, AMQP_HOST, AMQP_PORT, AMQP_USER, AMQP_PASSWORD, RABBITMQ_NODENAME
+ * - mongo (CongoDB, a wire-protocol stand-in, not a real mongod: no auth, no unique indexes): MONGO_URL
+ *   (no credentials), MONGO_HOST, MONGO_PORT, MONGO_DB, MONGO_STANDIN=congodb
  */
 export async function startService(name: ServiceName, opts: StartOptions = {}): Promise<Service> {
   if (!SERVICE_NAMES.includes(name)) throw new Error(`unknown service ${String(name)}`);

@@ -9,8 +9,9 @@
 #   services.sh stop NAME DIR          TERM (postgres: INT), wait STOP_TIMEOUT, then KILL
 #   services.sh packages NAME...       print the Debian packages NAME needs
 #
-# NAME: mariadb mosquitto kafka postgres redis slapd rabbitmq
+# NAME: mariadb mosquitto kafka postgres redis slapd rabbitmq mongo
 # kafka is librdkafka's mock cluster (test/services/kafka-mock.c), not a real Kafka.
+# mongo is CongoDB from @push.rocks/smartmongo@2.2.0 (npm, into the cache), not a real mongod: no auth.
 #
 # Environment: SVC_USER/SVC_PASSWORD/SVC_DB (default test/test/test), START_TIMEOUT (90 s),
 # STOP_TIMEOUT (15 s), KAFKA_TOPICS ("t1:3,t2": topics the kafka mock creates at start),
@@ -30,7 +31,7 @@ SVC_PASSWORD=${SVC_PASSWORD:-test}
 SVC_DB=${SVC_DB:-test}
 START_TIMEOUT=${START_TIMEOUT:-90}
 STOP_TIMEOUT=${STOP_TIMEOUT:-15}
-NAMES="mariadb mosquitto kafka postgres redis slapd rabbitmq"
+NAMES="mariadb mosquitto kafka postgres redis slapd rabbitmq mongo"
 EX_PORT_TAKEN=75
 
 log() { echo "services.sh: $*" >&2; }
@@ -49,6 +50,7 @@ packages_for() {
     redis) echo redis-server redis-tools ;;
     slapd) echo slapd ldap-utils ;;
     rabbitmq) echo rabbitmq-server ;;
+    mongo) ;;                                                 # npm packages only (install_congodb)
   esac
 }
 
@@ -110,6 +112,7 @@ cmd_install() {
     fi
   fi
   for n; do [ "$n" != kafka ] || build_kafka_mock; done
+  for n; do [ "$n" != mongo ] || install_congodb; done
   log "install $*: done in $(since "$t0") s${missing:+ (installed $missing)}"
 }
 
@@ -127,6 +130,42 @@ build_kafka_mock() {
   gcc -O2 -Wall -o "$tmp" "$HERE/kafka-mock.c" -lrdkafka -lpthread || { rm -f "$tmp"; die "building kafka-mock failed"; }
   mv -f "$tmp" "$bin"                                        # atomic: parallel builds are harmless
   log "built $bin"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The MongoDB stand-in: CongoDB, the wire-protocol server inside @push.rocks/smartmongo@2.2.0 (its
+# full dependency tree does not install from this registry), with only the 6 packages it imports.
+
+CONGODB_VERSION=2.2.0
+congodb_dir() { echo "$CACHE/congodb-$CONGODB_VERSION"; }
+
+install_congodb() {
+  local dir; dir=$(congodb_dir)
+  [ -f "$dir/server.mjs" ] && return 0
+  command -v npm >/dev/null || die "mongo: npm not found"
+  mkdir -p "$CACHE"
+  local tmp="$dir.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  echo '{"private":true,"type":"module"}' >"$tmp/package.json"
+  ( cd "$tmp" && npm install --no-audit --no-fund --ignore-scripts --no-package-lock \
+      @push.rocks/smartfs@^1.3.1 @push.rocks/smartpath@^5.0.11 @push.rocks/smartpromise@^4.0.3 \
+      @push.rocks/smartrx@^3.0.0 bson@^6.10.0 mingo@^7.2.0 >&2 \
+    && npm pack --silent --pack-destination "$tmp" "@push.rocks/smartmongo@$CONGODB_VERSION" >/dev/null \
+    && tar -xzf push.rocks-smartmongo-$CONGODB_VERSION.tgz package/dist_ts/congodb \
+    && mv package/dist_ts/congodb congodb && rm -rf package ./*.tgz ) || { rm -rf "$tmp"; die "installing CongoDB failed"; }
+  cat >"$tmp/server.mjs" <<'EOF'
+// services.sh mongo: CongoDB on 127.0.0.1:PORT, documents kept as JSON files in DIR (kept across restarts).
+import { CongoServer } from './congodb/index.js';
+const [port, dir] = process.argv.slice(2);
+const server = new CongoServer({ port: Number(port), host: '127.0.0.1', storage: 'file', storagePath: dir });
+await server.start();
+console.log(`congodb: ready on 127.0.0.1:${port}`);
+const stop = () => { server.stop().finally(() => process.exit(0)); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+EOF
+  mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"                # parallel installs: the first one wins
+  log "installed CongoDB $CONGODB_VERSION in $dir"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -384,6 +423,16 @@ start_redis() {
   check_port_owner redis "$P"
   emit "REDIS_URL=redis://127.0.0.1:$P" REDIS_HOST=127.0.0.1 "REDIS_PORT=$P" \
     "REDIS_USER=$SVC_USER" "REDIS_PASSWORD=$SVC_PASSWORD"
+}
+
+start_mongo() {
+  local dir; dir=$(congodb_dir)
+  [ -f "$dir/server.mjs" ] || install_congodb
+  mkdir -p "$D/mongo"
+  spawn mongo node "$dir/server.mjs" "$P" "$D/mongo"
+  wait_ready mongo "listener on port $P" owns_port mongo "$P"
+  emit "MONGO_URL=mongodb://127.0.0.1:$P/$SVC_DB" MONGO_HOST=127.0.0.1 "MONGO_PORT=$P" "MONGO_DB=$SVC_DB" \
+    MONGO_STANDIN=congodb
 }
 
 LDAP_BASE=dc=example,dc=com

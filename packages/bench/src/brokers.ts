@@ -71,7 +71,7 @@ export async function freePorts(n: number): Promise<number[]> {
 
 let probeSeq = 0;
 
-/** Connects with MQTT and resolves true on a successful CONNACK. */
+/** Connects with MQTT and resolves true on a CONNACK (any return code: a broker refusing anonymous clients is up too). */
 export function mqttPing(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     let done = false;
@@ -82,8 +82,8 @@ export function mqttPing(host: string, port: number, timeoutMs = 1_000): Promise
       sock.destroy();
       resolve(ok);
     };
-    const reader = new FrameReader((type, _flags, buf, start) => {
-      if (type === CONNACK) finish(buf[start + 1] === 0);
+    const reader = new FrameReader((type) => {
+      if (type === CONNACK) finish(true);
     });
     const sock = net.connect({ host, port });
     const timer = setTimeout(() => finish(false), timeoutMs);
@@ -358,7 +358,7 @@ export function nemqEnv(ports: readonly number[], dataDir: string): Record<strin
   };
 }
 
-export async function startNemq(dir: string, opts: { readyTimeoutMs?: number; root?: string } = {}): Promise<RunningBroker> {
+export async function startNemq(dir: string, opts: { readyTimeoutMs?: number; root?: string; env?: Record<string, string>; setup?: (dataDir: string) => void } = {}): Promise<RunningBroker> {
   const root = opts.root ?? REPO_ROOT;
   const { bin, main } = nemqPaths(root);
   if (!fs.existsSync(bin)) throw new BrokerUnavailable('nemq', `${path.relative(root, bin)} does not exist yet`);
@@ -366,8 +366,9 @@ export async function startNemq(dir: string, opts: { readyTimeoutMs?: number; ro
   const ports = await freePorts(7);
   const dataDir = path.join(dir, `nemq-data-${ports[0]}`);
   fs.mkdirSync(dataDir, { recursive: true });
+  opts.setup?.(dataDir);
   return launch('nemq', nemqVersion(root), process.execPath, [bin, 'foreground'], ports[0] as number, path.join(dir, `nemq-${ports[0]}.log`), {
-    env: { ...process.env, ...nemqEnv(ports, dataDir) },
+    env: { ...process.env, ...nemqEnv(ports, dataDir), ...opts.env },
     cwd: root,
     readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
   });

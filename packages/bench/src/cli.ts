@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, describe, list, parseArgs, shellQuote, type OptSpec, type Opts } from './args.js';
 import { BROKERS, BrokerUnavailable, isBroker, killAllSync, logTail, startBroker, type BrokerName, type RunningBroker } from './brokers.js';
+import { authBench, renderAuth, upsertAuth } from './auth.js';
+import { AUTH_BACKENDS } from './auth-backends.js';
 import { flowSummary } from './flow.js';
 import { LoadWorker, liveWorkers, split, sum } from './loadgen.js';
 import type { QoS } from './mqtt.js';
@@ -74,6 +76,12 @@ const COMPARE_OPTS: OptSpec[] = [
   { name: 'out', type: 'string', help: 'write/update this Markdown file (e.g. docs/benchmarks.md)' },
   { name: 'json', type: 'string', help: 'also write the raw results as JSON to this file' },
   { name: 'keep-logs', type: 'boolean', default: false, help: 'keep the temp dir with broker configs and logs' },
+  ...PARAM_OPTS,
+];
+
+const AUTH_OPTS: OptSpec[] = [
+  { name: 'backends', type: 'string', default: AUTH_BACKENDS.map((b) => b.name).join(','), help: 'comma-separated auth backends' },
+  { name: 'out', type: 'string', help: 'write/update the auth section of this Markdown file (e.g. docs/benchmarks.md)' },
   ...PARAM_OPTS,
 ];
 
@@ -414,6 +422,20 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
 
 /* ------------------------------------------------------------------ */
 
+async function authCmd(o: Opts, argv: readonly string[]): Promise<void> {
+  const p = paramsFrom(o);
+  await ensureFdLimit(p.connCount + 1_000, argv);
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-auth-'));
+  const rows = await authBench({ backends: list(o.backends), params: p, dir: tmpDir, log });
+  const section = renderAuth(rows, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, p);
+  process.stdout.write(`${section}\n`);
+  if (typeof o.out === 'string') {
+    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
+    fs.writeFileSync(o.out, upsertAuth(existing, section));
+    log(`wrote ${o.out}`);
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (rest.includes('--help')) {
@@ -437,6 +459,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { opts, positional } = parseArgs(rest, SCENARIO_OPTS);
         installSignalHandlers();
         await scenarioCmd(positional[0], opts, argv);
+        return 0;
+      }
+      case 'auth': {
+        const { opts, positional } = parseArgs(rest, AUTH_OPTS);
+        if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
+        installSignalHandlers();
+        await authCmd(opts, argv);
         return 0;
       }
       case 'compare': {

@@ -70,6 +70,9 @@ export interface Target {
   port: number;
   /** Broker process id, for CPU and RSS; optional. */
   pid?: number;
+  /** CONNECT credentials of the conn scenario; `%i` in the username is the connection index */
+  username?: string;
+  password?: string;
 }
 
 export interface Metric {
@@ -407,6 +410,8 @@ async function conn(t: Target, p: ScenarioParams): Promise<ScenarioResult> {
           count: n,
           startIndex: idx,
           keepalive: 0,
+          username: t.username,
+          password: t.password,
           localAddresses: loopbackSources(count),
           connectConcurrency: Math.max(1, Math.round(p.connConcurrency / nWorkers)),
           connectTimeoutMs: 60_000,

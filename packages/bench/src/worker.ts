@@ -232,7 +232,7 @@ function open(idx: number): void {
         clientId: `${cfg.clientIdPrefix}${idx}`,
         keepalive: cfg.keepalive,
         cleanSession: true,
-        username: cfg.username,
+        username: cfg.username?.replace('%i', String(idx)),
         password: cfg.password,
       }),
     );

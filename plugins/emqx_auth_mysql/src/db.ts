@@ -1,9 +1,7 @@
 // The connection pool (EMQX: ecpool of `auth.mysql.pool` mysql-otp connections).
 // Every query is a server-side prepared statement (mysql2 execute) with bind values;
 // `auth.mysql.query_timeout` bounds one query, after which its connection is dropped.
-import { readFileSync } from 'node:fs';
-import type { SecureContextOptions } from 'node:tls';
-import { QueryError, parseServer as parseServerAddress, type Querier, type QueryResult } from '@nemq/sdk';
+import { QueryError, parseServer as parseServerAddress, tlsConnectOptions, type BackendTls, type Querier, type QueryResult } from '@nemq/sdk';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 
 export { QueryError, type Querier, type QueryResult } from '@nemq/sdk';
@@ -17,35 +15,12 @@ export interface DbOptions {
   size: number;
   /** ms for one query (EMQX default when unset: 300000) */
   queryTimeout: number;
-  ssl?: SslOptions | undefined;
-}
-
-export interface SslOptions {
-  cacertfile?: string | undefined;
-  certfile?: string | undefined;
-  keyfile?: string | undefined;
-  verify: boolean;
-  /** undefined: the server host; `disable`: do not check the name */
-  serverNameIndication?: string | undefined;
+  ssl?: BackendTls | undefined;
 }
 
 /** `auth.mysql.server` (the SDK's parser, default port 3306) */
 export function parseServer(s: string): { host: string; port: number } {
   return parseServerAddress(s, 'auth.mysql.server', 3306);
-}
-
-function tlsOptions(host: string, o: SslOptions): SecureContextOptions & Record<string, unknown> {
-  const out: SecureContextOptions & Record<string, unknown> = {};
-  if (o.cacertfile) out.ca = readFileSync(o.cacertfile);
-  if (o.certfile) out.cert = readFileSync(o.certfile);
-  if (o.keyfile) out.key = readFileSync(o.keyfile);
-  out.rejectUnauthorized = o.verify;
-  if (o.serverNameIndication === 'disable') {
-    out.checkServerIdentity = () => undefined;
-  } else {
-    out.servername = o.serverNameIndication ?? host;
-  }
-  return out;
 }
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
@@ -76,7 +51,7 @@ export class Db implements Querier {
       waitForConnections: true,
       connectTimeout: Math.min(o.queryTimeout, 10000),
     };
-    if (o.ssl) opts.ssl = tlsOptions(o.host, o.ssl) as PoolOptions['ssl'];
+    if (o.ssl) opts.ssl = tlsConnectOptions(o.ssl, o.host) as PoolOptions['ssl'];
     this.pool = createPool(opts);
     // a connection that dies while idle is dropped by the pool; nothing else to do
     this.pool.on('connection', (c) => c.on('error', () => undefined));

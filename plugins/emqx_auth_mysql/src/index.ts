@@ -1,8 +1,7 @@
 // emqx_auth_mysql: authentication and ACL from MySQL (EMQX 4.3, reference §2.8).
 // client.authenticate is tapped only when auth.mysql.auth_query is set, client.check_acl
 // only when auth.mysql.acl_query is set; the pool is closed on unload.
-import { definePlugin, hashPassword, type ConfSchema, type ConfValues } from '@nemq/sdk';
-import { authenticate, checkAcl } from './auth.js';
+import { backendTls, definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import { Db, parseServer, type DbOptions } from './db.js';
 import { parseQuery } from './sql.js';
 
@@ -57,13 +56,7 @@ export function dbOptions(c: ConfValues): DbOptions {
     queryTimeout: typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_QUERY_TIMEOUT,
   };
   if (c['auth.mysql.ssl'] === true) {
-    o.ssl = {
-      cacertfile: str(c, 'auth.mysql.ssl.cacertfile') ?? str(c, 'auth.mysql.ssl.cafile'),
-      certfile: str(c, 'auth.mysql.ssl.certfile'),
-      keyfile: str(c, 'auth.mysql.ssl.keyfile'),
-      verify: c['auth.mysql.ssl.verify'] === true,
-      serverNameIndication: str(c, 'auth.mysql.ssl.server_name_indication'),
-    };
+    o.ssl = backendTls(c, 'auth.mysql.ssl');
   }
   return o;
 }
@@ -89,12 +82,12 @@ export default definePlugin({
     }
 
     if (authSql) {
-      const o = { db, authQuery: parseQuery(authSql), superQuery: superSql ? parseQuery(superSql) : undefined, passwordHash, logger: ctx.logger, backendError: ctx.backendError };
-      ctx.hooks.tap('client.authenticate', (ci, acc) => authenticate(o, ci, acc));
+      const o = { db, authQuery: parseQuery(authSql), superQuery: superSql ? parseQuery(superSql) : undefined, passwordHash, logger: ctx.logger, backend: 'MySQL', backendError: ctx.backendError };
+      ctx.hooks.tap('client.authenticate', (ci, acc) => sqlAuthenticate(o, ci, acc));
     }
     if (aclSql) {
-      const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger, backendError: ctx.backendError };
-      ctx.hooks.tap('client.check_acl', (ci, pubsub, topic) => checkAcl(o, ci, pubsub, topic));
+      const o = { db, aclQuery: parseQuery(aclSql), logger: ctx.logger, backend: 'MySQL', backendError: ctx.backendError };
+      ctx.hooks.tap('client.check_acl', (ci, pubsub, topic) => sqlCheckAcl(o, ci, pubsub, topic));
     }
   },
 });

@@ -1,6 +1,5 @@
 // The connection pool (EMQX: ecpool of `auth.pgsql.pool` epgsql connections), node-postgres.
-import { readFileSync } from 'node:fs';
-import { QueryError, parseServer as parseServerAddress, type Querier, type QueryResult } from '@nemq/sdk';
+import { QueryError, parseServer as parseServerAddress, tlsConnectOptions, type BackendTls, type Querier, type QueryResult } from '@nemq/sdk';
 import pg from 'pg';
 
 export interface DbOptions {
@@ -10,7 +9,7 @@ export interface DbOptions {
   password: string;
   database: string;
   size: number;
-  ssl?: { cacertfile?: string | undefined; certfile?: string | undefined; keyfile?: string | undefined; verify: boolean; serverNameIndication?: string | undefined } | undefined;
+  ssl?: BackendTls | undefined;
 }
 
 /** `auth.pgsql.server` (the SDK's parser, default port 5432) */
@@ -32,16 +31,7 @@ export class Db implements Querier {
 
   constructor(private readonly o: DbOptions) {
     const cfg: pg.PoolConfig = { host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, max: o.size, connectionTimeoutMillis: 10_000 };
-    if (o.ssl) {
-      const s = o.ssl;
-      cfg.ssl = {
-        ca: s.cacertfile ? readFileSync(s.cacertfile) : undefined,
-        cert: s.certfile ? readFileSync(s.certfile) : undefined,
-        key: s.keyfile ? readFileSync(s.keyfile) : undefined,
-        rejectUnauthorized: s.verify,
-        ...(s.serverNameIndication === 'disable' ? { checkServerIdentity: () => undefined } : { servername: s.serverNameIndication ?? o.host }),
-      };
-    }
+    if (o.ssl) cfg.ssl = tlsConnectOptions(o.ssl, o.host);
     this.pool = new pg.Pool(cfg);
     // an idle connection that dies is dropped by the pool
     this.pool.on('error', () => undefined);

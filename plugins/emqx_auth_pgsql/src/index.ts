@@ -1,7 +1,7 @@
 // emqx_auth_pgsql: authentication and ACL from PostgreSQL (EMQX 4.3, reference §2.8).
 // client.authenticate is tapped only when auth.pgsql.auth_query is set, client.check_acl
 // only when auth.pgsql.acl_query is set; the pool is closed on unload.
-import { definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { backendTls, definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import { Db, parseServer, type DbOptions } from './db.js';
 import { parseQuery } from './sql.js';
 
@@ -51,13 +51,7 @@ export function dbOptions(c: ConfValues): DbOptions {
     size,
   };
   if (c['auth.pgsql.ssl'] === true) {
-    o.ssl = {
-      cacertfile: str(c, 'auth.pgsql.ssl.cacertfile'),
-      certfile: str(c, 'auth.pgsql.ssl.certfile'),
-      keyfile: str(c, 'auth.pgsql.ssl.keyfile'),
-      verify: c['auth.pgsql.ssl.verify'] === true,
-      serverNameIndication: str(c, 'auth.pgsql.ssl.server_name_indication'),
-    };
+    o.ssl = backendTls(c, 'auth.pgsql.ssl');
   }
   return o;
 }

@@ -1,0 +1,148 @@
+// `nemq-bench auth`: the cost of authentication and ACL, against the real servers.
+//
+// - connect rate: `connCount` clients (user<i> / public) through each backend's plugin with
+//   allow_anonymous = false, beside the same clients connecting anonymously with no plugin;
+// - publish rate: the fan-in scenario (one ACL check per PUBLISH) with no ACL plugin, and with the
+//   first backend's ACL query with enable_acl_cache on and off.
+// Every run is a fresh nemq process started as `compare` starts it.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AUTH_BACKENDS, type AuthBackend, type Env } from './auth-backends.js';
+import { freePorts, REPO_ROOT, startNemq, type RunningBroker } from './brokers.js';
+import { flowCells, formatValue, markdownTable } from './report.js';
+import { runScenario, type Metric, type ScenarioParams, type ScenarioResult } from './scenarios.js';
+
+export const AUTH_START = '<!-- bench:auth:start -->';
+export const AUTH_END = '<!-- bench:auth:end -->';
+const SERVICES_SH = path.join(REPO_ROOT, 'test', 'services', 'services.sh');
+
+export interface AuthRow {
+  readonly what: string;
+  readonly result: ScenarioResult;
+}
+
+/** starts one service instance on a free port; returns its KEY=VALUE lines */
+function startService(name: string, dir: string): { env: Env; stop(): void } {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 9_000);
+    try {
+      const out = execFileSync('bash', [SERVICES_SH, 'start', name, dir, String(port)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const env: Env = {};
+      for (const line of out.split('\n')) {
+        const i = line.indexOf('=');
+        if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
+      }
+      const stop = (): void => {
+        execFileSync('bash', [SERVICES_SH, 'stop', name, dir], { stdio: 'ignore' });
+        fs.rmSync(dir, { recursive: true, force: true });
+      };
+      return { env, stop };
+    } catch (e) {
+      if ((e as { status?: number }).status !== 75 || attempt > 5) throw e;
+    }
+  }
+}
+
+/** nemq with `plugin` loaded from a conf written to a temp etc dir */
+async function nemqWith(dir: string, tag: string, plugin: string | undefined, conf: Record<string, string>, env: Record<string, string>): Promise<RunningBroker> {
+  const etc = path.join(dir, `etc-${tag}`);
+  fs.mkdirSync(etc, { recursive: true });
+  if (plugin) fs.writeFileSync(path.join(etc, `${plugin}.conf`), Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(''));
+  return startNemq(dir, {
+    env: { EMQX_PLUGINS__ETC_DIR: etc, ...env },
+    setup: (dataDir) => fs.writeFileSync(path.join(dataDir, 'loaded_plugins'), plugin ? `{${plugin}, true}.\n` : '{emqx_retainer, false}.\n'),
+  });
+}
+
+async function measure(b: RunningBroker, scenario: 'conn' | 'fan-in', p: ScenarioParams, creds?: { username: string; password: string }): Promise<ScenarioResult> {
+  try {
+    return await runScenario(scenario, { host: b.host, port: b.port, pid: b.pid, ...creds }, p);
+  } finally {
+    await b.stop();
+  }
+}
+
+export async function authBench(o: { backends: readonly string[]; params: ScenarioParams; dir: string; log: (s: string) => void }): Promise<AuthRow[]> {
+  const chosen: AuthBackend[] = o.backends.map((n) => {
+    const b = AUTH_BACKENDS.find((x) => x.name === n);
+    if (!b) throw new Error(`unknown backend ${n} (known: ${AUTH_BACKENDS.map((x) => x.name).join(', ')})`);
+    return b;
+  });
+  await freePorts(1);
+  const rows: AuthRow[] = [];
+  const p = o.params;
+  o.log(`auth: anonymous connect of ${p.connCount}`);
+  rows.push({ what: 'connect, anonymous (no plugin)', result: await measure(await nemqWith(o.dir, 'anon', undefined, {}, { EMQX_ALLOW_ANONYMOUS: 'true' }), 'conn', p) });
+  const services: Array<{ b: AuthBackend; env: Env; stop(): void }> = [];
+  try {
+    for (const b of chosen) {
+      // its own dir under the system tmp: postgres runs as another user and must reach it
+      const sdir = fs.mkdtempSync(path.join(os.tmpdir(), `nemq-bench-${b.name}-`));
+      const s = startService(b.service, sdir);
+      services.push({ b, ...s });
+      b.seed(s.env, p.connCount);
+      o.log(`auth: ${b.name} connect of ${p.connCount}`);
+      const broker = await nemqWith(o.dir, b.name, b.plugin, b.conf(s.env, { auth: true, acl: false }), { EMQX_ALLOW_ANONYMOUS: 'false' });
+      rows.push({ what: `connect, ${b.plugin} (pool 8)`, result: await measure(broker, 'conn', p, { username: 'user%i', password: 'public' }) });
+    }
+    o.log('auth: fan-in without an ACL plugin');
+    rows.push({ what: 'publish, no ACL plugin', result: await measure(await nemqWith(o.dir, 'pub-none', undefined, {}, {}), 'fan-in', p) });
+    const first = services[0];
+    if (first) {
+      for (const cache of ['on', 'off'] as const) {
+        o.log(`auth: fan-in with ${first.b.plugin} ACL, cache ${cache}`);
+        const broker = await nemqWith(o.dir, `pub-${cache}`, first.b.plugin, first.b.conf(first.env, { auth: false, acl: true }), { EMQX_ENABLE_ACL_CACHE: cache });
+        rows.push({ what: `publish, ${first.b.plugin} ACL, cache ${cache}`, result: await measure(broker, 'fan-in', p) });
+      }
+    }
+  } finally {
+    for (const s of services) s.stop();
+  }
+  return rows;
+}
+
+const value = (m: Metric | undefined): string => (m ? formatValue(m.value, m.unit) : '—');
+
+/** the report section: connect rates beside anonymous, publish rates beside no ACL */
+export function renderAuth(rows: readonly AuthRow[], when: string, p: ScenarioParams): string {
+  const conn = rows.filter((r) => r.result.scenario === 'conn');
+  const pub = rows.filter((r) => r.result.scenario === 'fan-in');
+  const base = conn[0]?.result.metrics[0]?.value ?? NaN;
+  const pubBase = pub[0]?.result.metrics[0]?.value ?? NaN;
+  const pct = (v: number, of: number): string => (Number.isFinite(v / of) ? `${Math.round((100 * v) / of)} %` : '—');
+  const lines = [AUTH_START, '', `### Authentication and ACL (${when})`, ''];
+  lines.push(
+    markdownTable(
+      ['connect', `${p.connCount} clients`, 'of anonymous', 'connected', 'broker CPU', 'notes'],
+      conn.map((r) => {
+        const m = r.result.metrics[0];
+        return [r.what, value(m), pct(m?.value ?? NaN, base), String(r.result.details.connected ?? '—'), m ? `${Math.round(m.brokerCpuPct)} %` : '—', r.result.notes.join('; ')];
+      }),
+      ['l', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  lines.push('');
+  lines.push(
+    markdownTable(
+      ['publish (fan-in, QoS 0, one ACL check per message)', 'delivered', 'of no ACL', 'published', 'dropped', 'broker CPU', 'notes'],
+      pub.map((r) => {
+        const m = r.result.metrics[0];
+        const [published, , dropped, , flag] = m?.flow ? flowCells([m.flow]) : ['—', '', '—', '', ''];
+        const notes = [flag, ...r.result.notes].filter(Boolean).join('; ');
+        return [r.what, value(m), pct(m?.value ?? NaN, pubBase), published!, dropped!, m ? `${Math.round(m.brokerCpuPct)} %` : '—', notes];
+      }),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  lines.push('', AUTH_END);
+  return lines.join('\n');
+}
+
+export function upsertAuth(existing: string, section: string): string {
+  const a = existing.indexOf(AUTH_START);
+  const b = existing.indexOf(AUTH_END);
+  if (a >= 0 && b > a) return existing.slice(0, a) + section + existing.slice(b + AUTH_END.length);
+  return `${existing.trimEnd()}\n\n${section}\n`;
+}

@@ -1,0 +1,43 @@
+// TLS to a backend (a database, LDAP, an HTTP server): EMQX's `<prefix>.cacertfile`,
+// `certfile`, `keyfile`, `verify` and `server_name_indication` keys as Node tls options.
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { ConfValues } from './conf.js';
+
+export interface BackendTls {
+  readonly cacertfile?: string | undefined;
+  readonly certfile?: string | undefined;
+  readonly keyfile?: string | undefined;
+  /** check the server's certificate (EMQX `verify = verify_peer` / `true`) */
+  readonly verify: boolean;
+  /** unset: the server host; `disable`: no name check */
+  readonly serverNameIndication?: string | undefined;
+}
+
+const str = (c: ConfValues, k: string): string | undefined => {
+  const v = c[k];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+/** reads `<prefix>.cacertfile` etc. (`prefix` e.g. `auth.mysql.ssl`); `cafile` is taken as cacertfile */
+export function backendTls(c: ConfValues, prefix: string): BackendTls {
+  const verify = c[`${prefix}.verify`];
+  return {
+    cacertfile: str(c, `${prefix}.cacertfile`) ?? str(c, `${prefix}.cafile`),
+    certfile: str(c, `${prefix}.certfile`),
+    keyfile: str(c, `${prefix}.keyfile`),
+    verify: verify === true || verify === 'true' || verify === 'verify_peer',
+    serverNameIndication: str(c, `${prefix}.server_name_indication`),
+  };
+}
+
+/** Node tls options for a connection to `host`; the files are read now (a missing file throws with its path) */
+export function tlsConnectOptions(t: BackendTls, host: string): ConnectionOptions {
+  const out: ConnectionOptions = { rejectUnauthorized: t.verify };
+  if (t.cacertfile) out.ca = readFileSync(t.cacertfile);
+  if (t.certfile) out.cert = readFileSync(t.certfile);
+  if (t.keyfile) out.key = readFileSync(t.keyfile);
+  if (t.serverNameIndication === 'disable') out.checkServerIdentity = () => undefined;
+  else out.servername = t.serverNameIndication ?? host;
+  return out;
+}
