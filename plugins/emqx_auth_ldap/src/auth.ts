@@ -5,7 +5,7 @@
 //   checkLdapPassword); with auth.ldap.bind_as_user the server checks it by a bind as the entry's DN;
 // - isSuperuser TRUE marks a superuser.
 import { checkLdapPassword, type AuthResult, type ClientInfo, type Logger, type PluginContext } from '@nemq/sdk';
-import { searchBase, userFilter, type LookupOptions } from './lookup.js';
+import { filterText, searchBase, userFilter, type LookupOptions } from './lookup.js';
 import type { LdapEntry, Pool } from './pool.js';
 
 export interface AuthOptions {
@@ -30,7 +30,7 @@ export function ldapBool(v: readonly Buffer[] | undefined): boolean | undefined 
 export async function findUser(o: { pool: Pool; lookup: LookupOptions; logger: Logger }, username: string, attributes: string[]): Promise<LdapEntry | undefined> {
   const entries = await o.pool.search({ base: searchBase(o.lookup, username), filter: userFilter(o.lookup, username), attributes });
   if (entries.length > 1) {
-    o.logger.error(`[LDAP] more than one entry for username ${username} under ${searchBase(o.lookup, username)}`);
+    o.logger.error(`[LDAP] more than one entry under ${searchBase(o.lookup, username)} matches ${filterText(o.lookup, username)}`);
     return undefined;
   }
   return entries[0];

@@ -1,11 +1,12 @@
 // emqx_auth_ldap: authentication and ACL from an LDAP directory (EMQX 4.3, reference §2.13).
 // Taps client.authenticate and client.check_acl; the connections are bound as auth.ldap.bind_dn
 // at start (a failed bind stops the plugin from starting) and closed on unload.
-import { definePlugin, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { backendTls, definePlugin, tlsConnectOptions, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import type { ConnectionOptions } from 'node:tls';
 import { checkAcl } from './acl.js';
 import { authenticate } from './auth.js';
 import type { LookupOptions } from './lookup.js';
-import { Pool, tlsOptions, type PoolOptions } from './pool.js';
+import { Pool, type PoolOptions } from './pool.js';
 
 // Keys and defaults of EMQX's priv/emqx_auth_ldap.schema.
 export const schema = {
@@ -52,16 +53,20 @@ export function poolOptions(c: ConfValues): PoolOptions {
     bindDn: String(c['auth.ldap.bind_dn'] ?? ''),
     bindPassword: String(c['auth.ldap.bind_password'] ?? ''),
     timeout: timeout > 0 ? timeout : 30_000,
-    tls: ssl
-      ? tlsOptions({
-          certfile: str(c, 'auth.ldap.ssl.certfile'),
-          keyfile: str(c, 'auth.ldap.ssl.keyfile'),
-          cacertfile: str(c, 'auth.ldap.ssl.cacertfile'),
-          verify: c['auth.ldap.ssl.verify'] === 'verify_peer',
-          sni: str(c, 'auth.ldap.ssl.server_name_indication'),
-        })
-      : undefined,
+    tls: ssl ? tlsOptions(c, hosts[0]!) : undefined,
   };
+}
+
+/**
+ * auth.ldap.ssl.* as Node tls options (the SDK's backendTls). ldapjs uses one set of options for
+ * every server, so with server_name_indication unset the name checked is each server's own host
+ * (Node's default for tls.connect(port, host)); `disable` skips the name check.
+ */
+export function tlsOptions(c: ConfValues, host: string): ConnectionOptions {
+  const t = backendTls(c, 'auth.ldap.ssl');
+  const o = tlsConnectOptions(t, host);
+  if (t.serverNameIndication === undefined) delete o.servername;
+  return o;
 }
 
 export function lookupOptions(c: ConfValues): LookupOptions {

@@ -4,7 +4,9 @@
 // The username is never spliced into text the server parses as syntax: in the base it is
 // escaped as a DN attribute value (RFC 4514 §2.4), in the filter it is the value of an
 // EqualityFilter object, which ldapjs encodes as an AttributeValueAssertion (RFC 4511 §4.5.1),
-// so `*`, `(`, `)` and `\` in a username are plain characters (RFC 4515 §3).
+// so `*`, `(`, `)` and `\` in a username are plain characters (RFC 4515 §3). The text form of
+// the filter (filterText, RFC 4515 escapes) is only for log lines: ldapjs's own toString leaves NUL
+// unescaped and its parseFilter sends `\2a` as three bytes, so no text filter goes to the server.
 import ldap from 'ldapjs';
 
 export interface LookupOptions {
@@ -43,4 +45,17 @@ export function userFilter(o: LookupOptions, username: string): ldap.Filter {
       new ldap.EqualityFilter({ attribute: o.usernameAttr, value: username }),
     ],
   });
+}
+
+/**
+ * An assertion value in a string filter (RFC 4515 §3): `*` `(` `)` `\` and NUL as `\2a` `\28`
+ * `\29` `\5c` `\00`; everything else (UTF-8 included) as it is.
+ */
+export function escapeFilterValue(v: string): string {
+  return v.replace(/[*()\\\0]/g, (c) => '\\' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+/** userFilter as RFC 4515 text, for log lines */
+export function filterText(o: LookupOptions, username: string): string {
+  return `(&(objectClass=${escapeFilterValue(o.objectClass)})(${o.usernameAttr}=${escapeFilterValue(username)}))`;
 }

@@ -2,7 +2,6 @@
 // bound as auth.ldap.bind_dn). A connection that closes is dropped and made again on its next use,
 // so the plugin finds a server that comes back by itself. ldapjs's own reconnect and queue are off:
 // a request on a dead connection fails at once instead of waiting.
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import ldap from 'ldapjs';
 
@@ -39,17 +38,6 @@ function toLdapError(err: unknown): LdapError {
   const e = err as { code?: unknown; message?: string; lde_message?: string; name?: string };
   const msg = e?.lde_message || e?.message || String(err);
   return new LdapError(`${e?.name ?? 'Error'}: ${msg}`, typeof e?.code === 'number' ? e.code : undefined);
-}
-
-/** the TLS options of `auth.ldap.ssl.*` */
-export function tlsOptions(o: { certfile?: string | undefined; keyfile?: string | undefined; cacertfile?: string | undefined; verify: boolean; sni?: string | undefined }): ConnectionOptions {
-  return {
-    cert: o.certfile ? readFileSync(o.certfile) : undefined,
-    key: o.keyfile ? readFileSync(o.keyfile) : undefined,
-    ca: o.cacertfile ? readFileSync(o.cacertfile) : undefined,
-    rejectUnauthorized: o.verify,
-    ...(o.sni === 'disable' ? { checkServerIdentity: () => undefined } : o.sni ? { servername: o.sni } : {}),
-  };
 }
 
 /** a connected ldapjs client, bound as `dn` when dn is given */
