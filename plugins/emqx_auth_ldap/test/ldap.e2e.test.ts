@@ -1,20 +1,24 @@
 // emqx_auth_ldap end to end: a real OpenLDAP slapd with the mqttUser schema (test/mqtt.schema), the
 // plugin loaded from plugins/emqx_auth_ldap/dist (build first), the shared conformance kit and real
 // mqtt.js clients.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as tlsServer, type Server as TlsServer } from 'node:tls';
 import ldap from 'ldapjs';
 import { createBroker, createLogger, defaultZone } from '@nemq/kernel';
 import { ldapPasswordHash } from '@nemq/sdk';
 import { KIT_ALLOWS, KIT_HASH_USERS, KIT_USERS, runAuthKit, suback } from '../../../test/authkit';
 import { startService, type Service } from '../../../test/services/index';
+import { poolOptions } from '../src/index';
 import { Pool } from '../src/pool';
 
 jest.setTimeout(60_000);
 
 const SCHEMA = join(__dirname, 'mqtt.schema');
 const ROOT = join(__dirname, '../../..');
+const CERTS = join(ROOT, 'etc/certs');
 let svc: Service;
 let deviceDn: string;
 
@@ -136,7 +140,9 @@ runAuthKit({
       expect(await suback(c, 'news/today')).toBe(0x87);
     });
 
-    test.each([['*'], ['*)(uid=*'], ['alice)(|(uid=*'], ['\\2a'], ['al*'], ['alice,ou=device'], ['uid=alice'], ['alice\\'], ['*)(objectClass=*']])(
+    // (a NUL never gets this far: the broker refuses it as a malformed UTF-8 string, MQTT-1.5.4-2;
+    // lookup.test.ts shows it would be escaped)
+    test.each([['*'], ['*)(uid=*'], ['alice)(|(uid=*'], ['\\2a'], ['al*'], ['alice,ou=device'], ['uid=alice'], ['alice\\'], ['*)(objectClass=*'], ['*)(|(objectClass=*']])(
       'LDAP injection username %j with alice\'s and root\'s passwords gets nobody in, even with allow_anonymous = true it is nobody',
       async (inj) => {
         for (const pw of ['public', 'rootpw', 'wrong']) expect(await code(inj, pw)).toBe(0x87);
@@ -160,6 +166,61 @@ runAuthKit({
       } finally {
         await kit.reconfigure({});
       }
+    });
+
+    describe('ssl (ldaps:// through a TLS front with etc/certs, localhost / 127.0.0.1)', () => {
+      let front: TlsServer;
+      let port: number;
+      let handshakes = 0;
+      beforeAll(async () => {
+        front = tlsServer({ cert: readFileSync(join(CERTS, 'cert.pem')), key: readFileSync(join(CERTS, 'key.pem')) }, (tls) => {
+          handshakes++;
+          const up = netConnect(Number(svc.env.LDAP_PORT), svc.env.LDAP_HOST!);
+          tls.pipe(up).pipe(tls);
+          const end = (): void => {
+            tls.destroy();
+            up.destroy();
+          };
+          tls.on('error', end).on('close', end);
+          up.on('error', end).on('close', end);
+        });
+        await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+        port = (front.address() as AddressInfo).port;
+      });
+      afterAll(() => new Promise<void>((r) => front.close(() => r())));
+      const ssl = (over: Record<string, string>): Record<string, string> => ({ 'auth.ldap.port': String(port), 'auth.ldap.ssl.enable': 'true', ...over });
+
+      test('verify_peer with the CA: the plugin logs users in over TLS', async () => {
+        const before = handshakes;
+        await kit.reconfigure(ssl({ 'auth.ldap.ssl.verify': 'verify_peer', 'auth.ldap.ssl.cacertfile': join(CERTS, 'cacert.pem') }));
+        try {
+          expect(await code('alice', 'public')).toBe(0);
+          expect(await code('alice', 'wrong')).toBe(0x87);
+          expect(handshakes).toBeGreaterThan(before);
+        } finally {
+          await kit.reconfigure({});
+        }
+      });
+
+      test('verify_peer checks the CA and the name; verify_none and server_name_indication = disable do not', async () => {
+        // typed conf values, as the kernel hands them to the plugin
+        const open = async (over: Record<string, string | boolean>): Promise<void> => {
+          const pool = new Pool(poolOptions({ ...baseConf(), 'auth.ldap.pool': 1, 'auth.ldap.timeout': 5000, 'auth.ldap.port': port, 'auth.ldap.ssl.enable': true, ...over }));
+          try {
+            await pool.open();
+          } finally {
+            await pool.close();
+          }
+        };
+        const ca = join(CERTS, 'cacert.pem');
+        await expect(open({ 'auth.ldap.ssl.verify': 'verify_peer' })).rejects.toThrow(/self.signed|unable to verify|certificate/i);
+        await expect(open({ 'auth.ldap.ssl.verify': 'verify_peer', 'auth.ldap.ssl.cacertfile': ca, 'auth.ldap.ssl.server_name_indication': 'ldap.example.com' })).rejects.toThrow(/altnames|ldap\.example\.com/i);
+        await expect(open({ 'auth.ldap.ssl.verify': 'verify_peer', 'auth.ldap.ssl.cacertfile': ca, 'auth.ldap.ssl.server_name_indication': 'disable' })).resolves.toBeUndefined();
+        await expect(open({ 'auth.ldap.ssl.verify': 'verify_peer', 'auth.ldap.ssl.cacertfile': ca })).resolves.toBeUndefined();
+        await expect(open({})).resolves.toBeUndefined();
+        // plain LDAP to the TLS port does not bind
+        await expect(open({ 'auth.ldap.ssl.enable': false })).rejects.toThrow();
+      });
     });
 
     test('custom_base_dn: the device OU as base, the filter picks the user', async () => {
