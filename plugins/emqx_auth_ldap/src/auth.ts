@@ -3,6 +3,7 @@
 // - isEnabled FALSE: refused with username_disabled;
 // - userPassword: {SHA} {SSHA} {MD5} {SMD5} {SHA256..512} {SSHA256..512} or clear text (the SDK's
 //   checkLdapPassword); with auth.ldap.bind_as_user the server checks it by a bind as the entry's DN;
+// - a wrong password: bad_username_or_password (bind_as_user: not_authorized), as EMQX;
 // - isSuperuser TRUE marks a superuser.
 import { checkLdapPassword, type AuthResult, type ClientInfo, type Logger, type PluginContext } from '@nemq/sdk';
 import { filterText, searchBase, userFilter, type LookupOptions } from './lookup.js';
@@ -52,14 +53,17 @@ export async function authenticate(o: AuthOptions, ci: ClientInfo, acc: AuthResu
     return { ...acc, auth_result: 'username_disabled', anonymous: false };
   }
   const password = ci.password ?? EMPTY;
-  let ok: boolean;
+  // what a refusal answers, as EMQX 4.3: a failed bind is the server's invalidCredentials
+  // (CONNACK 0x87 / 5), a compared password that differs is bad_username_or_password (0x86 / 4),
+  // a value it cannot read is password_error (0x86 / 4)
+  let refused: string | undefined;
   if (o.bindAsUser) {
     // an empty password would be an unauthenticated bind, which servers accept (RFC 4513 §5.1.2)
     if (password.length === 0) {
-      ok = false;
+      refused = 'not_authorized';
     } else {
       try {
-        ok = await o.pool.checkBind(entry.dn, password.toString('utf8'));
+        if (!(await o.pool.checkBind(entry.dn, password.toString('utf8')))) refused = 'not_authorized';
       } catch (err) {
         o.backendError('auth', `LDAP bind as ${entry.dn} failed: ${(err as Error).message}`);
         return { ...acc, auth_result: 'ldap_error', anonymous: false };
@@ -72,12 +76,16 @@ export async function authenticate(o: AuthOptions, ci: ClientInfo, acc: AuthResu
       return undefined;
     }
     const r = checkLdapPassword(password, stored[0]!);
-    if (r === undefined) o.logger.error(`[LDAP] ${o.passwordAttr} of ${entry.dn} uses a scheme this plugin cannot check`);
-    ok = r === true;
+    if (r === undefined) {
+      o.logger.error(`[LDAP] ${o.passwordAttr} of ${entry.dn} uses a scheme this plugin cannot check`);
+      refused = 'password_error';
+    } else if (!r) {
+      refused = 'bad_username_or_password';
+    }
   }
-  if (!ok) {
-    o.logger.error(`[LDAP] Auth from ldap failed: not_authorized (username ${username})`);
-    return { ...acc, auth_result: 'not_authorized', anonymous: false };
+  if (refused !== undefined) {
+    o.logger.error(`[LDAP] Auth from ldap failed: ${refused} (username ${username})`);
+    return { ...acc, auth_result: refused, anonymous: false };
   }
   return { ...acc, auth_result: 'success', anonymous: false, is_superuser: ldapBool(entry.attrs.get('issuperuser')) === true };
 }

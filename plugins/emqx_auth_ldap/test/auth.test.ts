@@ -59,13 +59,13 @@ const DIR = {
 };
 
 describe('authenticate', () => {
-  test('right password: success, superuser from isSuperuser; wrong: not_authorized', async () => {
+  test('right password: success, superuser from isSuperuser; wrong: bad_username_or_password (EMQX 4.3)', async () => {
     const f = fake(DIR);
     expect(await authenticate(authOpts(f), ci('alice', 'public'), acc)).toEqual({ ...acc, auth_result: 'success', anonymous: false, is_superuser: false });
     expect(await authenticate(authOpts(f), ci('root', 'rootpw'), acc)).toMatchObject({ auth_result: 'success', is_superuser: true });
     expect(await authenticate(authOpts(f), ci('on', 'public'), acc)).toMatchObject({ auth_result: 'success', is_superuser: false });
-    expect(await authenticate(authOpts(f), ci('alice', 'wrong'), acc)).toEqual({ ...acc, auth_result: 'not_authorized', anonymous: false });
-    expect(await authenticate(authOpts(f), ci('alice'), acc)).toMatchObject({ auth_result: 'not_authorized' });
+    expect(await authenticate(authOpts(f), ci('alice', 'wrong'), acc)).toEqual({ ...acc, auth_result: 'bad_username_or_password', anonymous: false });
+    expect(await authenticate(authOpts(f), ci('alice'), acc)).toMatchObject({ auth_result: 'bad_username_or_password' });
     expect(f.searches[0]).toMatchObject({ base: base('alice'), attributes: ['userPassword', 'isEnabled', 'isSuperuser'] });
     expect(f.errors).toEqual([]);
     expect(f.logs.join('\n')).not.toMatch(/public|rootpw|wrong/);
@@ -85,7 +85,7 @@ describe('authenticate', () => {
 
   test('a scheme it cannot check, or two entries for one username: refused / not mine, and logged', async () => {
     const f = fake(DIR);
-    expect(await authenticate(authOpts(f), ci('crypt', '{CRYPT}$6$x$y'), acc)).toMatchObject({ auth_result: 'not_authorized' });
+    expect(await authenticate(authOpts(f), ci('crypt', '{CRYPT}$6$x$y'), acc)).toMatchObject({ auth_result: 'password_error', anonymous: false });
     expect(await authenticate(authOpts(f), ci('twice', 'public'), acc)).toBeUndefined();
     expect(f.logs.some((l) => l.includes('cannot check'))).toBe(true);
     expect(f.logs.some((l) => l.includes('more than one entry') && l.includes('(uid=twice)'))).toBe(true);
@@ -97,7 +97,7 @@ describe('authenticate', () => {
     expect(f.errors).toEqual(['auth: LDAP search failed: connection closed']);
   });
 
-  test('bind_as_user: the password goes to a bind as the entry DN; the attribute is not read', async () => {
+  test('bind_as_user: the password goes to a bind as the entry DN (refused: not_authorized); the attribute is not read', async () => {
     const f = fake(DIR, { bind: (dn, pw) => dn === base('alice') && pw === 'public' });
     expect(await authenticate(authOpts(f, true), ci('alice', 'public'), acc)).toMatchObject({ auth_result: 'success' });
     expect(await authenticate(authOpts(f, true), ci('alice', 'nope'), acc)).toMatchObject({ auth_result: 'not_authorized' });
