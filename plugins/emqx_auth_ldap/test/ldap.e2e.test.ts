@@ -225,6 +225,35 @@ runAuthKit({
       });
     });
 
+    test('a server that stops answering (SIGSTOP): refused within the timeout, counted; answering again (SIGCONT): accepted', async () => {
+      await kit.reconfigure({ 'auth.ldap.timeout': '1s' });
+      const node = kit.strict().node;
+      const errors = (): number => node.metrics.snapshot()['client.auth.backend_error'] ?? 0;
+      const pids = svc.pids();
+      expect(pids.length).toBeGreaterThan(0);
+      try {
+        expect(await code('alice', 'public')).toBe(0);
+        const before = errors();
+        for (const pid of pids) process.kill(pid, 'SIGSTOP');
+        try {
+          const t0 = Date.now();
+          expect(await code('alice', 'public')).toBe(0x87);
+          expect(Date.now() - t0).toBeLessThan(5000);
+          expect(errors()).toBeGreaterThan(before);
+        } finally {
+          for (const pid of pids) process.kill(pid, 'SIGCONT');
+        }
+        let rc = -1;
+        for (let i = 0; i < 50 && rc !== 0; i++) {
+          rc = await code('alice', 'public');
+          if (rc !== 0) await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(rc).toBe(0);
+      } finally {
+        await kit.reconfigure({});
+      }
+    });
+
     test('custom_base_dn: the device OU as base, the filter picks the user', async () => {
       await kit.reconfigure({ 'auth.ldap.custom_base_dn': '${device_dn}' });
       try {
