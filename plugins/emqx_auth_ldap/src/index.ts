@@ -5,6 +5,7 @@ import { backendTls, definePlugin, tlsConnectOptions, type ConfSchema, type Conf
 import type { ConnectionOptions } from 'node:tls';
 import { checkAcl } from './acl.js';
 import { authenticate } from './auth.js';
+import { parseFilters } from './filters.js';
 import type { LookupOptions } from './lookup.js';
 import { Pool, type PoolOptions } from './pool.js';
 
@@ -19,6 +20,9 @@ export const schema = {
   'auth.ldap.device_dn': { type: 'string', default: 'ou=device,dc=emqx,dc=io', doc: 'DN the MQTT users are under' },
   'auth.ldap.match_objectclass': { type: 'string', default: 'mqttUser', doc: 'objectClass of MQTT user entries' },
   'auth.ldap.custom_base_dn': { type: 'string', default: '${username_attr}=${user},${device_dn}', doc: 'search base; ${username_attr}, ${user} (escaped), ${device_dn} are replaced' },
+  'auth.ldap.filters.$n.key': { type: 'string', doc: 'attribute of filter term n (${username_attr} allowed)' },
+  'auth.ldap.filters.$n.value': { type: 'string', doc: 'value of filter term n (${user}, ${username_attr}, ${device_dn} allowed)' },
+  'auth.ldap.filters.$n.op': { type: 'enum', values: ['and', 'or'], doc: 'joins term n to term n+1' },
   'auth.ldap.bind_as_user': { type: 'boolean', default: 'false', doc: 'check the password by binding as the user entry instead of reading it' },
   'auth.ldap.username.attributetype': { type: 'string', default: 'uid', doc: 'attribute holding the MQTT username' },
   'auth.ldap.password.attributetype': { type: 'string', default: 'userPassword', doc: 'attribute holding the password' },
@@ -70,11 +74,14 @@ export function tlsOptions(c: ConfValues, host: string): ConnectionOptions {
 }
 
 export function lookupOptions(c: ConfValues): LookupOptions {
+  const deviceDn = String(c['auth.ldap.device_dn'] ?? '');
+  const usernameAttr = str(c, 'auth.ldap.username.attributetype') ?? 'uid';
   return {
     customBaseDn: str(c, 'auth.ldap.custom_base_dn') ?? '${username_attr}=${user},${device_dn}',
-    deviceDn: String(c['auth.ldap.device_dn'] ?? ''),
+    deviceDn,
     objectClass: str(c, 'auth.ldap.match_objectclass') ?? 'mqttUser',
-    usernameAttr: str(c, 'auth.ldap.username.attributetype') ?? 'uid',
+    usernameAttr,
+    filters: parseFilters(c, { usernameAttr, deviceDn }),
   };
 }
 
@@ -83,6 +90,7 @@ export default definePlugin({
   async start(ctx) {
     const c = ctx.config;
     const po = poolOptions(c);
+    const lookup = lookupOptions(c);
     const pool = new Pool(po);
     ctx.onDispose(() => pool.close());
     try {
@@ -90,7 +98,6 @@ export default definePlugin({
     } catch (err) {
       throw new Error(`can't bind to LDAP server ${po.urls.join(', ')} as ${po.bindDn}: ${(err as Error).message}`);
     }
-    const lookup = lookupOptions(c);
     const auth = {
       pool,
       lookup,

@@ -8,13 +8,18 @@
 // the filter (filterText, RFC 4515 escapes) is only for log lines: ldapjs's own toString leaves NUL
 // unescaped and its parseFilter sends `\2a` as three bytes, so no text filter goes to the server.
 import ldap from 'ldapjs';
+import type { FilterChain, FilterTerm } from './filters.js';
 
 export interface LookupOptions {
   customBaseDn: string;
   deviceDn: string;
   objectClass: string;
   usernameAttr: string;
+  /** auth.ldap.filters.*: the whole filter instead of objectClass + username */
+  filters?: FilterChain | undefined;
 }
+
+const termValue = (t: FilterTerm, username: string): string => t.value.split('${user}').join(username);
 
 /**
  * A DN attribute value (RFC 4514 §2.4): every character other than letters, digits, `-`, `_`,
@@ -37,8 +42,14 @@ export function searchBase(o: LookupOptions, username: string): string {
     .split('${user}').join(escapeDnValue(username));
 }
 
-/** (&(objectClass=<class>)(<attr>=<username>)) as filter objects */
+/** (&(objectClass=<class>)(<attr>=<username>)), or the auth.ldap.filters chain, as filter objects */
 export function userFilter(o: LookupOptions, username: string): ldap.Filter {
+  if (o.filters) {
+    const eq = (t: FilterTerm): ldap.Filter => new ldap.EqualityFilter({ attribute: t.attribute, value: termValue(t, username) });
+    let f = eq(o.filters.first);
+    for (const { op, term } of o.filters.rest) f = op === 'and' ? new ldap.AndFilter({ filters: [f, eq(term)] }) : new ldap.OrFilter({ filters: [f, eq(term)] });
+    return f;
+  }
   return new ldap.AndFilter({
     filters: [
       new ldap.EqualityFilter({ attribute: 'objectClass', value: o.objectClass }),
@@ -57,5 +68,11 @@ export function escapeFilterValue(v: string): string {
 
 /** userFilter as RFC 4515 text, for log lines */
 export function filterText(o: LookupOptions, username: string): string {
+  if (o.filters) {
+    const eq = (t: FilterTerm): string => `(${t.attribute}=${escapeFilterValue(termValue(t, username))})`;
+    let f = eq(o.filters.first);
+    for (const { op, term } of o.filters.rest) f = `(${op === 'and' ? '&' : '|'}${f}${eq(term)})`;
+    return f;
+  }
   return `(&(objectClass=${escapeFilterValue(o.objectClass)})(${o.usernameAttr}=${escapeFilterValue(username)}))`;
 }

@@ -30,6 +30,7 @@ const EXTRA: ReadonlyArray<{ uid: string; password: string; attrs?: Record<strin
   { uid: 'h_ldap_ssha512', password: ldapPasswordHash('ssha512', 'public', 'salty') },
   { uid: 'h_ldap_crypt', password: '{CRYPT}$6$abc$xyz' },
   { uid: 'disabled', password: 'public', attrs: { isEnabled: 'FALSE' } },
+  { uid: 'dev42', password: 'public42', attrs: { cn: 'Device 42' } },
   // characters that mean something in a DN or a filter: the user must still log in, as itself
   { uid: 'we(i)rd*,+=\\ "<name>;#', password: 'public', attrs: { mqttSubscriptionTopic: 'weird/#' } },
 ];
@@ -236,6 +237,12 @@ runAuthKit({
         const before = errors();
         for (const pid of pids) process.kill(pid, 'SIGSTOP');
         try {
+          // kill() returns before the process has stopped: wait until /proc says so
+          for (const pid of pids) {
+            const state = (): string => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]!;
+            for (let i = 0; i < 200 && state() !== 'T'; i++) await new Promise((r) => setTimeout(r, 10));
+            expect(state()).toBe('T');
+          }
           const t0 = Date.now();
           expect(await code('alice', 'public')).toBe(0x87);
           expect(Date.now() - t0).toBeLessThan(5000);
@@ -252,6 +259,33 @@ runAuthKit({
       } finally {
         await kit.reconfigure({});
       }
+    });
+
+    test('auth.ldap.filters: uid = ${user} or cn = ${user} under the device OU', async () => {
+      await kit.reconfigure({
+        'auth.ldap.custom_base_dn': '${device_dn}',
+        'auth.ldap.filters.1.key': '${username_attr}',
+        'auth.ldap.filters.1.value': '${user}',
+        'auth.ldap.filters.1.op': 'or',
+        'auth.ldap.filters.2.key': 'cn',
+        'auth.ldap.filters.2.value': '${user}',
+      });
+      try {
+        expect(await code('dev42', 'public42')).toBe(0);
+        expect(await code('Device 42', 'public42')).toBe(0);
+        expect(await code('Device 42', 'public')).toBe(0x86);
+        expect(await code('alice', 'public')).toBe(0);
+        // still values, never filter text
+        for (const inj of ['*', 'Device*', '*)(cn=*', 'dev42)(|(uid=*']) expect(await code(inj, 'public42')).toBe(0x87);
+      } finally {
+        await kit.reconfigure({});
+      }
+    });
+
+    test('auth.ldap.filters that cannot be built: the plugin does not load, and says which key', async () => {
+      await expect(kit.reconfigure({ 'auth.ldap.filters.1.key': 'uid', 'auth.ldap.filters.1.value': '${user}', 'auth.ldap.filters.1.op': 'and' })).rejects.toThrow(/auth\.ldap\.filters\.1\.op/);
+      await kit.reconfigure({});
+      expect(await code('alice', 'public')).toBe(0);
     });
 
     test('custom_base_dn: the device OU as base, the filter picks the user', async () => {

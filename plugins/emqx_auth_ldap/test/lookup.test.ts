@@ -1,6 +1,7 @@
 // Where a username goes: the search base (a DN value, RFC 4514) and the filter (an
 // AttributeValueAssertion object, RFC 4511 §4.5.1; its text form per RFC 4515 for logs).
 import ldap from 'ldapjs';
+import { parseFilters } from '../src/filters';
 import { escapeDnValue, escapeFilterValue, filterText, searchBase, userFilter, type LookupOptions } from '../src/lookup';
 
 const O: LookupOptions = { customBaseDn: '${username_attr}=${user},${device_dn}', deviceDn: 'ou=device,dc=emqx,dc=io', objectClass: 'mqttUser', usernameAttr: 'uid' };
@@ -96,5 +97,51 @@ describe('escapeDnValue / searchBase (RFC 4514 §2.4)', () => {
 
   test('a username holding a variable name is not expanded again', () => {
     expect(searchBase(O, '${device_dn}')).toBe('uid=\\24\\7bdevice_dn\\7d,ou=device,dc=emqx,dc=io');
+  });
+});
+
+describe('auth.ldap.filters.<n>.key/value/op', () => {
+  const vars = { usernameAttr: 'uid', deviceDn: 'ou=device,dc=x' };
+  const chain = (c: Record<string, string>): LookupOptions => ({ ...O, filters: parseFilters(c, vars) });
+
+  test('none set: the default filter', () => {
+    expect(parseFilters({ 'auth.ldap.device_dn': 'x' }, vars)).toBeUndefined();
+  });
+
+  test('one term; ${user} is the username as a value, ${username_attr} in a key', () => {
+    const o = chain({ 'auth.ldap.filters.1.key': '${username_attr}', 'auth.ldap.filters.1.value': '${user}' });
+    expect(filterText(o, 'a*')).toBe('(uid=a\\2a)');
+    expect(ber(userFilter(o, 'a*'))).toEqual(ber(new ldap.EqualityFilter({ attribute: 'uid', value: 'a*' })));
+  });
+
+  test('op n joins n and n+1, left to right, in number order (10 after 9)', () => {
+    const c: Record<string, string> = {};
+    const set = (n: number, key: string, value: string, op?: string): void => {
+      c[`auth.ldap.filters.${n}.key`] = key;
+      c[`auth.ldap.filters.${n}.value`] = value;
+      if (op) c[`auth.ldap.filters.${n}.op`] = op;
+    };
+    set(10, 'ou', '${device_dn}');
+    set(1, 'objectClass', 'mqttUser', 'and');
+    set(9, 'cn', '${user}', 'or');
+    set(2, 'uid', '${user}', 'or');
+    expect(filterText(chain(c), 'bob')).toBe('(|(|(&(objectClass=mqttUser)(uid=bob))(cn=bob))(ou=ou=device,dc=x))');
+  });
+
+  test('a username holding ${device_dn} is not expanded', () => {
+    const o = chain({ 'auth.ldap.filters.1.key': 'uid', 'auth.ldap.filters.1.value': '${user}' });
+    expect(filterText(o, '${device_dn}')).toBe('(uid=${device_dn})');
+  });
+
+  test.each([
+    [{ 'auth.ldap.filters.1.value': 'x' }, /1\.key is missing/],
+    [{ 'auth.ldap.filters.1.key': 'uid' }, /1\.value is missing/],
+    [{ 'auth.ldap.filters.1.key': 'uid', 'auth.ldap.filters.1.value': 'x', 'auth.ldap.filters.1.op': 'and' }, /1\.op has no next filter/],
+    [{ 'auth.ldap.filters.1.key': 'uid', 'auth.ldap.filters.1.value': 'x', 'auth.ldap.filters.2.key': 'cn', 'auth.ldap.filters.2.value': 'y' }, /1\.op must be and or or/],
+    [{ 'auth.ldap.filters.1.key': '${user}', 'auth.ldap.filters.1.value': 'x' }, /must be an attribute name/],
+    [{ 'auth.ldap.filters.1.key': 'uid=*)(x', 'auth.ldap.filters.1.value': 'x' }, /must be an attribute name/],
+    [{ 'auth.ldap.filters.1.kee': 'uid' }, /unknown key/],
+  ])('refused at start: %j', (c, err) => {
+    expect(() => parseFilters(c, vars)).toThrow(err);
   });
 });
