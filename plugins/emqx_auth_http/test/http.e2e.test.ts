@@ -162,7 +162,7 @@ runAuthKit({
         expect(await clients.code(kit.open().url, { protocolVersion: 5, ...aliceLogin })).toBe(0);
       });
 
-      test('connection refused → 0x87 / 5, retried, counted', async () => {
+      test('connection refused → 0x87 / 5, counted', async () => {
         const port = await deadPort();
         await configure({ 'auth.http.auth_req.url': `${base(port)}/mqtt/auth` });
         const before = metric(kit, 'client.auth.backend_error');
@@ -182,6 +182,41 @@ runAuthKit({
         expect(metric(kit, 'client.auth.backend_error') - before).toBe(1);
         // timeouts are not retried
         expect(srv.to('/mqtt/auth')).toHaveLength(1);
+      });
+
+      test('a connection dropped without an answer is retried (retry_times); with 0 retries it is a backend error', async () => {
+        srv.force.set('/mqtt/auth', { status: 200, body: 'ok', reset: 1 });
+        expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0);
+        expect(srv.to('/mqtt/auth')).toHaveLength(2);
+        await configure({ 'auth.http.request.retry_times': '0' });
+        srv.reset();
+        srv.force.set('/mqtt/auth', { status: 200, body: 'ok', reset: 1 });
+        const before = metric(kit, 'client.auth.backend_error');
+        expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0x87);
+        expect(metric(kit, 'client.auth.backend_error') - before).toBe(1);
+        expect(srv.to('/mqtt/auth')).toHaveLength(1);
+      });
+
+      test('connect_timeout: a server that accepts TCP but never finishes the TLS handshake', async () => {
+        const mute = createServer(() => undefined);
+        await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+        try {
+          await configure({ 'auth.http.auth_req.url': `https://127.0.0.1:${(mute.address() as AddressInfo).port}/mqtt/auth`, 'auth.http.connect_timeout': '300ms', 'auth.http.timeout': '10s' });
+          const before = metric(kit, 'client.auth.backend_error');
+          const t0 = Date.now();
+          expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0x87);
+          expect(Date.now() - t0).toBeLessThan(3_000);
+          expect(metric(kit, 'client.auth.backend_error') - before).toBe(1);
+        } finally {
+          mute.close();
+        }
+      });
+
+      test('an answer body over 64 KiB is garbage: refused and counted', async () => {
+        srv.force.set('/mqtt/auth', { status: 200, body: 'x'.repeat(100_000) });
+        const before = metric(kit, 'client.auth.backend_error');
+        expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0x87);
+        expect(metric(kit, 'client.auth.backend_error') - before).toBe(1);
       });
 
       test('ACL: 200 allow, 200 ignore → acl_nomatch, 403 / 503 deny, timeout → no opinion + counted', async () => {

@@ -28,6 +28,8 @@ export interface Force {
   readonly body?: string;
   /** ms before answering */
   readonly delay?: number;
+  /** drop the connection without an answer for this many requests first */
+  readonly reset?: number;
 }
 
 const STORED = new Map(KIT_USERS.map((u) => [u.username, { ...u, stored: storedHash('sha256', u.password, '') }]));
@@ -109,6 +111,11 @@ export class AuthServer {
       }
       this.received.push({ method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body, params: p });
       const forced = this.force.get(u.pathname);
+      if (forced?.reset) {
+        this.force.set(u.pathname, { ...forced, reset: forced.reset - 1 });
+        req.socket.destroy();
+        return;
+      }
       if (forced) {
         const answer = () => {
           if (!res.destroyed) res.writeHead(forced.status).end(forced.body ?? '');
