@@ -82,10 +82,13 @@ export async function authBench(o: { backends: readonly string[]; params: Scenar
       const sdir = fs.mkdtempSync(path.join(os.tmpdir(), `nemq-bench-${b.name}-`));
       const s = startService(b.service, sdir);
       services.push({ b, ...s });
-      b.seed(s.env, p.connCount);
-      o.log(`auth: ${b.name} connect of ${p.connCount}`);
+      const bp = b.maxClients !== undefined && b.maxClients < p.connCount ? { ...p, connCount: b.maxClients } : p;
+      await b.seed(s.env, bp.connCount);
+      o.log(`auth: ${b.name} connect of ${bp.connCount}`);
       const broker = await nemqWith(o.dir, b.name, b.plugin, b.conf(s.env, { auth: true, acl: false }), { EMQX_ALLOW_ANONYMOUS: 'false' });
-      rows.push({ what: `connect, ${b.plugin} (pool 8)`, result: await measure(broker, 'conn', p, { username: 'user%i', password: 'public' }) });
+      const result = await measure(broker, 'conn', bp, { username: 'user%i', password: 'public' });
+      if (b.note) result.notes.unshift(b.note);
+      rows.push({ what: `connect, ${b.plugin} (pool 8)`, result });
     }
     o.log('auth: fan-in without an ACL plugin');
     rows.push({ what: 'publish, no ACL plugin', result: await measure(await nemqWith(o.dir, 'pub-none', undefined, {}, {}), 'fan-in', p) });
