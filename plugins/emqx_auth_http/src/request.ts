@@ -1,6 +1,6 @@
 // What one auth/superuser/ACL request sends (EMQX's emqx_auth_http_cli:request/7 and feedvar/2):
 // GET puts the params in the query string; POST sends them as a form or a JSON object.
-import { expandPlaceholders, placeholderValue, type PlaceholderClient, type PlaceholderTarget } from '@nemq/sdk';
+import { expandPlaceholders, placeholderValue, type Placeholder, type PlaceholderClient, type PlaceholderTarget } from '@nemq/sdk';
 import type { Param, RequestSpec } from './options.js';
 
 export interface BuiltRequest {
@@ -11,9 +11,12 @@ export interface BuiltRequest {
   readonly body: string | undefined;
 }
 
-// a value the client lacks is sent as `undefined`, as EMQX (its atom written as text)
+// A value the client lacks is sent as EMQX writes it: `undefined` for the fields its ClientInfo
+// always has (username, password, mountpoint...), `null` for those it only has sometimes (the
+// certificate's CN and subject without TLS, topic and access outside the ACL request).
 const MISSING = 'undefined';
 const EXPAND = { missing: MISSING } as const;
+const missing = (p: Placeholder): string => (p === '%C' || p === '%d' || p === '%A' || p === '%t' ? 'null' : MISSING);
 
 /** the value of one param for this client (and topic/access, for the ACL request) */
 export function paramValue(p: Param, ci: PlaceholderClient, target?: PlaceholderTarget): string {
@@ -21,7 +24,7 @@ export function paramValue(p: Param, ci: PlaceholderClient, target?: Placeholder
     case 'text':
       return p.text;
     case 'var':
-      return placeholderValue(p.var, ci, target) ?? MISSING;
+      return placeholderValue(p.var, ci, target) ?? missing(p.var);
     case 'template':
       return expandPlaceholders(p.text, ci, target ? { ...target, missing: MISSING } : EXPAND);
   }

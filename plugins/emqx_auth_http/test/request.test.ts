@@ -119,6 +119,10 @@ describe('request building', () => {
     const sub = Object.fromEntries(new URLSearchParams(buildRequest(spec, { clientid: 'x', peerhost: '::1' }, { topic: 't', access: 'subscribe' }).body!));
     expect(sub).toEqual({ access: '1', username: 'undefined', clientid: 'x', ipaddr: '::1', topic: 't', mountpoint: 'undefined' });
   });
+  test('missing values as EMQX writes them: undefined for username/password/mountpoint, null for CN/DN/topic/access', () => {
+    const spec = requestSpec(conf({ 'auth.http.auth_req.params': 'u=%u,p=%P,m=%m,cn=%C,dn=%d,t=%t,a=%A,x=x-%C' }), 'auth_req')!;
+    expect(Object.fromEntries(new URLSearchParams(buildRequest(spec, { clientid: 'c' }).body!))).toEqual({ u: 'undefined', p: 'undefined', m: 'undefined', cn: 'null', dn: 'null', t: 'null', a: 'null', x: 'x-undefined' });
+  });
   test('client text is only ever a value: & = and newlines are encoded', () => {
     expect(formEncode(['u'], ['a&b=c\r\nX: y'])).toBe('u=a%26b%3Dc%0D%0AX%3A+y');
     expect(formEncode(['k'], ["!'()~*"])).toBe('k=%21%27%28%29%7E*');
