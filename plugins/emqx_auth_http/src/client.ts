@@ -126,6 +126,7 @@ function onTimeout(call: Call): void {
 
 function onResponse(this: http.ClientRequest & Tagged, res: http.IncomingMessage): void {
   const call = this[CALL]!;
+  if (call.req !== this) return;
   call.status = res.statusCode ?? 0;
   (res as http.IncomingMessage & Tagged)[CALL] = call;
   res.on('data', onData);
@@ -157,7 +158,8 @@ function onResError(this: http.IncomingMessage & Tagged, err: Error): void {
 
 function onReqError(this: http.ClientRequest & Tagged, err: Error & { code?: string }): void {
   const call = this[CALL]!;
-  if (call.done) return;
+  // an earlier attempt's late error
+  if (call.done || call.req !== this) return;
   const retry = call.pool.opts.retry;
   if (call.status === 0 && err.code !== undefined && RETRIABLE.has(err.code) && call.attempt < retry.times) {
     call.attempt++;
@@ -175,6 +177,7 @@ function onReqError(this: http.ClientRequest & Tagged, err: Error & { code?: str
 function attempt(call: Call): void {
   if (call.done) return;
   const pool = call.pool;
+  if (pool.closed) return finish(call, { ok: false, error: 'the plugin is stopping' });
   const spec = pool.spec;
   call.status = 0;
   call.chunks = [];
@@ -198,6 +201,7 @@ function attempt(call: Call): void {
 /** the pool of one request kind */
 export class Pool {
   readonly agent: http.Agent;
+  closed = false;
   constructor(
     readonly spec: RequestSpec,
     readonly opts: PoolOptions,
@@ -216,7 +220,9 @@ export class Pool {
     return p;
   }
 
+  /** ends every connection; requests in flight fail, no new one starts */
   close(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 }
