@@ -1,7 +1,7 @@
 // emqx_auth_http end to end: the shared auth conformance kit and the HTTP specifics, against a
 // real node:http(s) server started here (test/server.ts) and two real brokers loading the plugin
 // from plugins/emqx_auth_http/dist (build first), driven by real mqtt.js clients.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { KIT_USERS, runAuthKit, suback, type KitHandle } from '../../../test/authkit';
 import { AuthServer, makeCerts } from './server';
@@ -305,6 +305,22 @@ runAuthKit({
         expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0x87);
         await configure(over(certs.ca, { 'auth.http.ssl.server_name_indication': 'disable' }));
         expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0);
+      });
+
+      test('a server that asks for a client certificate: certfile/keyfile sent; without them refused', async () => {
+        const mtls = new AuthServer({ key: certs.key, cert: certs.cert, ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: true });
+        await mtls.listen(0);
+        try {
+          const url = `https://127.0.0.1:${mtls.port}/mqtt/auth`;
+          await configure({ ...over(certs.ca), 'auth.http.auth_req.url': url, 'auth.http.ssl.certfile': certs.clientCert, 'auth.http.ssl.keyfile': certs.clientKey });
+          expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0);
+          expect(mtls.to('/mqtt/auth')).toHaveLength(1);
+          await configure({ ...over(certs.ca), 'auth.http.auth_req.url': url });
+          expect(await clients.code(strictUrl(), { protocolVersion: 5, ...aliceLogin })).toBe(0x87);
+          expect(mtls.to('/mqtt/auth')).toHaveLength(1);
+        } finally {
+          await mtls.close();
+        }
       });
 
       test('a wrong CA is refused (0x87, counted, nothing reaches the server); verify = false lets it through', async () => {

@@ -53,7 +53,7 @@ export class AuthServer {
   private readonly open = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(tls?: { key: Buffer; cert: Buffer }) {
+  constructor(tls?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert?: boolean; rejectUnauthorized?: boolean }) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     this.server = tls ? https.createServer({ ...tls, keepAliveTimeout: 30_000 }, handler) : http.createServer({ keepAliveTimeout: 30_000 }, handler);
     this.server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
@@ -155,7 +155,7 @@ export class AuthServer {
 }
 
 /** a CA and a server certificate for 127.0.0.1 / localhost signed by it, made with openssl in a temp dir */
-export function makeCerts(): { dir: string; ca: string; otherCa: string; key: Buffer; cert: Buffer } {
+export function makeCerts(): { dir: string; ca: string; otherCa: string; key: Buffer; cert: Buffer; clientKey: string; clientCert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'nemq-http-certs-'));
   const f = (n: string) => join(dir, n);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
@@ -165,5 +165,7 @@ export function makeCerts(): { dir: string; ca: string; otherCa: string; key: Bu
   ssl('req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost');
   writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('ext.cnf'));
-  return { dir, ca: f('ca.pem'), otherCa: f('other.pem'), key: readFileSync(f('server.key')), cert: readFileSync(f('server.pem')) };
+  ssl('req', ...ec, '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=nemq broker');
+  ssl('x509', '-req', '-in', f('client.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('client.pem'), '-days', '2');
+  return { dir, ca: f('ca.pem'), otherCa: f('other.pem'), key: readFileSync(f('server.key')), cert: readFileSync(f('server.pem')), clientKey: f('client.key'), clientCert: f('client.pem') };
 }
