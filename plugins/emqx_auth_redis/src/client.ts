@@ -31,6 +31,7 @@ export class RedisBackend implements Runner {
   ) {
     this.timeout = s.queryTimeout;
     const common: RedisOptions = {
+      username: s.username,
       password: s.password,
       connectTimeout: s.queryTimeout,
       commandTimeout: s.queryTimeout,

@@ -18,12 +18,14 @@ export const schema = {
   'auth.redis.sentinel': { type: 'string', doc: 'master name (type = sentinel)' },
   'auth.redis.pool': { type: 'integer', default: '8', doc: 'connections (single, sentinel)' },
   'auth.redis.database': { type: 'integer', default: '0', doc: 'database number (not with cluster)' },
+  'auth.redis.username': { type: 'string', doc: 'Redis 6 ACL user to log in as (not in EMQX 4.3); unset: the default user' },
   'auth.redis.password': { type: 'string', doc: 'password (AUTH)' },
   'auth.redis.query_timeout': { type: 'duration', doc: 'limit of a command and of the first connect (unset: 5s)' },
-  'auth.redis.auth_cmd': { type: 'string', default: 'HMGET mqtt_user:%u password', doc: 'password [and salt] query; empty: no authentication' },
+  // no defaults for the commands (EMQX): unset or "" leaves that part out; the shipped conf sets all three
+  'auth.redis.auth_cmd': { type: 'string', doc: 'password [and salt] query, e.g. HMGET mqtt_user:%u password' },
   'auth.redis.password_hash': { type: 'string', default: 'plain', doc: 'plain | md5 | sha | sha256 | sha512 | bcrypt | salt,<h> | <h>,salt | pbkdf2,<macfun>,<iterations>,<dklen>' },
-  'auth.redis.super_cmd': { type: 'string', default: 'HGET mqtt_user:%u is_superuser', doc: 'superuser query (answer 1); empty: none' },
-  'auth.redis.acl_cmd': { type: 'string', default: 'HGETALL mqtt_acl:%u', doc: 'ACL hash query; empty: no ACL' },
+  'auth.redis.super_cmd': { type: 'string', doc: 'superuser query (answer 1), e.g. HGET mqtt_user:%u is_superuser' },
+  'auth.redis.acl_cmd': { type: 'string', doc: 'ACL hash query, e.g. HGETALL mqtt_acl:%u' },
   'auth.redis.ssl': { type: 'boolean', default: 'off', doc: 'TLS to Redis' },
   'auth.redis.ssl.cacertfile': { type: 'string', doc: 'CA certificate file' },
   'auth.redis.ssl.certfile': { type: 'string', doc: 'client certificate file' },
@@ -35,7 +37,7 @@ export const schema = {
   'auth.redis.keyfile': { type: 'string', doc: '4.0–4.2 form of ssl.keyfile' },
 } as const satisfies ConfSchema;
 
-/** the command of `key`, undefined when it is set empty (the hook or query is then left out) */
+/** the command of `key`, undefined when it is unset or empty (the hook or query is then left out) */
 function command(c: ConfValues, key: string): RedisCommand | undefined {
   const v = c[key];
   if (typeof v !== 'string' || v.trim() === '') return undefined;

@@ -19,6 +19,8 @@ export interface ClientSettings {
   /** connections (single, sentinel); Cluster keeps one per node */
   readonly pool: number;
   readonly database: number;
+  /** Redis 6 ACL user (AUTH username password) */
+  readonly username: string | undefined;
   readonly password: string | undefined;
   /** limit of one command, and of the first connect, in ms */
   readonly queryTimeout: number;
@@ -64,5 +66,5 @@ export function clientSettings(c: ConfValues): ClientSettings {
     if (t.serverNameIndication === undefined) delete tls.servername;
   }
 
-  return { type, servers, sentinel, pool, database, password: str(c, 'auth.redis.password'), queryTimeout, tls };
+  return { type, servers, sentinel, pool, database, username: str(c, 'auth.redis.username'), password: str(c, 'auth.redis.password'), queryTimeout, tls };
 }

@@ -26,7 +26,8 @@ describe('clientSettings', () => {
     expect(() => clientSettings({ 'auth.redis.type': 'ring' })).toThrow(/unknown type/);
   });
   test('query_timeout and password', () => {
-    expect(clientSettings({ 'auth.redis.query_timeout': 1500, 'auth.redis.password': 'pw' })).toMatchObject({ queryTimeout: 1500, password: 'pw' });
+    expect(clientSettings({ 'auth.redis.query_timeout': 1500, 'auth.redis.password': 'pw' })).toMatchObject({ queryTimeout: 1500, password: 'pw', username: undefined });
+    expect(clientSettings({ 'auth.redis.username': 'u' }).username).toBe('u');
   });
   test('TLS: ssl.* files are read; the 4.0–4.2 keys are the fallback; verify and SNI', () => {
     const d = mkdtempSync(join(tmpdir(), 'redis-tls-'));

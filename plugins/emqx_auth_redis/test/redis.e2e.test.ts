@@ -94,8 +94,8 @@ runAuthKit({
       expect(await suback(dave, 'secret/plans')).toBe(0x87);
     });
 
-    test(`${TITLE}: auth_cmd HGET (one string answer); super_cmd and acl_cmd set empty are left out`, async () => {
-      await kit.reconfigure({ 'auth.redis.auth_cmd': 'HGET mqtt_user:%u password', 'auth.redis.super_cmd': '""', 'auth.redis.acl_cmd': '""' });
+    test(`${TITLE}: auth_cmd HGET (one string answer); super_cmd set empty and acl_cmd unset are left out`, async () => {
+      await kit.reconfigure({ 'auth.redis.auth_cmd': 'HGET mqtt_user:%u password', 'auth.redis.super_cmd': '""', 'auth.redis.acl_cmd': undefined });
       try {
         const url = kit.strict().url;
         expect(await kit.clients.code(url, { protocolVersion: 5, username: 'alice', password: 'public' })).toBe(0);
@@ -167,6 +167,17 @@ runAuthKit({
         await kit.reconfigure({});
       }
       expect(await kit.clients.code(kit.strict().url, { protocolVersion: 5, username: 'alice', password: 'public' })).toBe(0);
+    });
+
+    test(`${TITLE}: auth.redis.username + password log in as a Redis ACL user; a wrong one makes the reload fail`, async () => {
+      try {
+        await kit.reconfigure({ 'auth.redis.username': svc.env.REDIS_USER!, 'auth.redis.password': svc.env.REDIS_PASSWORD! });
+        expect(await kit.clients.code(kit.strict().url, { protocolVersion: 5, username: 'alice', password: 'public' })).toBe(0);
+        await expect(kit.reconfigure({ 'auth.redis.username': svc.env.REDIS_USER!, 'auth.redis.password': 'nope' })).rejects.toThrow(/can't query Redis.*WRONGPASS/);
+      } finally {
+        await kit.reconfigure({}).catch(() => undefined);
+        await kit.reconfigure({});
+      }
     });
 
     test(`${TITLE}: auth.redis.password wrong → the plugin does not load, with Redis's reason`, async () => {
