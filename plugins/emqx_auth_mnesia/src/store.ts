@@ -101,16 +101,27 @@ export class MnesiaStore {
       this.users[u.type].set(u.id, { type: u.type, id: u.id, secret: Buffer.from(u.password, 'base64'), created_at: u.created_at });
       this.lastStamp = Math.max(this.lastStamp, u.created_at);
     }
+    const loaded = new Map<string, AclRecord[]>();
+    const seen = new Set<string>();
     for (const a of data.acl) {
       const okTarget = a.target === 'all' || ((a.target === 'username' || a.target === 'clientid') && typeof a.id === 'string');
       if (!okTarget || typeof a.topic !== 'string' || (a.action !== 'pub' && a.action !== 'sub') || (a.access !== 'allow' && a.access !== 'deny') || typeof a.created_at !== 'number') {
         throw bad(`bad ACL record for topic ${JSON.stringify(a?.topic)}`);
       }
       const target: AclTarget = a.target === 'all' ? ALL : { type: a.target, id: a.id! };
-      this.put(target, a.topic, a.action, a.access, a.created_at);
+      const k = targetKey(target);
+      let list = loaded.get(k);
+      if (!list) loaded.set(k, (list = []));
+      // the file lists a target's rules newest first; a repeated (topic, action) keeps the first
+      const id = `${k}\0${a.action}\0${a.topic}`;
+      if (!seen.has(id)) {
+        seen.add(id);
+        list.push({ target, topic: a.topic, action: a.action, access: a.access, created_at: a.created_at, rule: compileRule(a.access, a.action, a.topic) });
+      }
       this.lastStamp = Math.max(this.lastStamp, a.created_at);
     }
-    for (const [k, list] of this.acls) this.setAcls(k, list.sort(newestFirst));
+    // a stable sort: rules stamped alike (the two halves of a pubsub) keep the file's order
+    for (const [k, list] of loaded) this.setAcls(k, list.sort(newestFirst));
   }
 
   private setAcls(k: string, list: AclRecord[]): void {
