@@ -3,7 +3,8 @@
 // The store, the hashing, the taps and the ctl commands are emqx_auth_mnesia's (one copy), run
 // with 4.2's keys, command name and answers.
 import { definePlugin } from '@nemq/sdk';
-import { startStore, type StoreSetup } from '@nemq/plugin-auth-mnesia';
+// the package's built entry by path: jest maps bare @nemq/<name> imports to packages/<name>/src
+import { startStore, type StoreSetup } from '@nemq/plugin-auth-mnesia/dist/index.js';
 
 export const schema = {
   'auth.user.password_hash': { type: 'enum', values: ['plain', 'md5', 'sha', 'sha256'], default: 'sha256', doc: 'hash of stored passwords (salted with 4 random bytes per user): plain | md5 | sha | sha256' },
