@@ -15,6 +15,7 @@
 #
 # Environment: SVC_USER/SVC_PASSWORD/SVC_DB (default test/test/test), START_TIMEOUT (90 s),
 # STOP_TIMEOUT (15 s), KAFKA_TOPICS ("t1:3,t2": topics the kafka mock creates at start),
+# SLAPD_SCHEMAS (space-separated extra slapd .schema files slapd includes),
 # SERVICES_CACHE (where built helpers go, default <repo>/.cache/services).
 #
 # start exits 75 when PORT (or for rabbitmq PORT+1/PORT+2) is taken by another process, so a caller
@@ -442,6 +443,7 @@ include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
+$(for f in ${SLAPD_SCHEMAS:-}; do echo "include $f"; done)
 modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile $D/slapd/slapd.pid

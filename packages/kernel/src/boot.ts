@@ -33,6 +33,10 @@ export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
     spec.failIfNoPeerCert = l.ssl.failIfNoPeerCert === true;
     if (l.peerCertAsUsername) spec.peerCertAsUsername = l.peerCertAsUsername;
     if (l.peerCertAsClientid) spec.peerCertAsClientid = l.peerCertAsClientid;
+    if (l.ssl.tlsVersions) spec.tlsVersions = l.ssl.tlsVersions;
+    if (l.ssl.ciphers) spec.ciphers = l.ssl.ciphers;
+    if (l.ssl.pskCiphers) spec.pskCiphers = l.ssl.pskCiphers;
+    if (l.ssl.honorCipherOrder) spec.honorCipherOrder = true;
   }
   if (l.proto === 'ws' || l.proto === 'wss') {
     spec.mqttPath = l.ws.mqttPath;

@@ -49,6 +49,8 @@ export interface HookSpecs {
   'message.dropped': { args: [message: Message, by: DroppedBy, reason: string]; result: void };
   /** a session dropped a delivery (`queue_full`, `expired`, `no_local`, `qos0_msg`, `too_large`) */
   'delivery.dropped': { args: [clientinfo: ClientInfo, message: Message, reason: string]; result: void };
+  /** TLS-PSK listeners: the secret of a PSK identity; undefined when unknown (the handshake then fails) */
+  'tls_handshake.psk_lookup': { args: [identity: string]; result: Buffer };
 }
 
 export type HookPoint = keyof HookSpecs;
@@ -79,6 +81,7 @@ export const HOOK_TABLE = {
   'message.acked': { mode: 'notify', async: false, args: ['clientinfo', 'message'] },
   'message.dropped': { mode: 'notify', async: false, args: ['message', 'by', 'reason'] },
   'delivery.dropped': { mode: 'notify', async: false, args: ['clientinfo', 'message', 'reason'] },
+  'tls_handshake.psk_lookup': { mode: 'bail', async: false, args: ['identity'] },
 } as const satisfies { readonly [P in HookPoint]: HookInfo<P> };
 
 /** One row of HOOK_TABLE: one argument name per argument of the point. */

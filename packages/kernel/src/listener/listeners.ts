@@ -45,7 +45,15 @@ export interface ListenerSpec {
   proxyPortHeader?: string;
   /** `max_conn_rate`: connections taken per second; the excess waits (limit/accept.ts) */
   maxConnRate?: number;
+  /** ssl/wss: `tls_versions` (tlsv1 … tlsv1.3), `ciphers`, `psk_ciphers` (OpenSSL names), `honor_cipher_order` */
+  tlsVersions?: readonly string[];
+  ciphers?: readonly string[];
+  pskCiphers?: readonly string[];
+  honorCipherOrder?: boolean;
 }
+
+const TLS_NAMES: Record<string, tls.SecureVersion> = { tlsv1: 'TLSv1', 'tlsv1.1': 'TLSv1.1', 'tlsv1.2': 'TLSv1.2', 'tlsv1.3': 'TLSv1.3' };
+const TLS_ORDER = ['tlsv1', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'];
 
 type AccessRule = { allow: boolean; cidr: Cidr | undefined };
 
@@ -56,6 +64,8 @@ export class Listener {
   readonly connections = new Set<Connection>();
   /** connections closed for a missing or bad PROXY header */
   proxyErrors = 0;
+  /** TLS-PSK handshakes refused: the identity had no secret */
+  pskUnknown = 0;
   /** sockets still waiting for their PROXY header */
   private proxyWaiting = 0;
   /** max_conn_rate; undefined when unlimited */
@@ -189,7 +199,35 @@ export class Listener {
       o.requestCert = true;
       o.rejectUnauthorized = s.failIfNoPeerCert === true;
     }
+    const versions = (s.tlsVersions ?? []).filter((v) => v in TLS_NAMES).sort((a, b) => TLS_ORDER.indexOf(a) - TLS_ORDER.indexOf(b));
+    if (versions.length > 0) {
+      o.minVersion = TLS_NAMES[versions[0]!];
+      o.maxVersion = TLS_NAMES[versions[versions.length - 1]!];
+    }
+    if (s.honorCipherOrder) o.honorCipherOrder = true;
+    if (s.pskCiphers?.length) {
+      // TLS-PSK (RFC 4279): the secret comes from the tls_handshake.psk_lookup hook (emqx_psk_file)
+      o.ciphers = s.pskCiphers.join(':');
+      o.pskCallback = (_sock, identity) => this.pskSecret(identity);
+    } else if (s.ciphers?.length) {
+      o.ciphers = s.ciphers.join(':');
+    }
     return o;
+  }
+
+  private pskSecret(identity: string): Buffer | null {
+    const hook = this.env.registry.hooks['tls_handshake.psk_lookup'];
+    let secret: Buffer | undefined;
+    try {
+      secret = hook.isUsed() ? hook.call(identity) : undefined;
+    } catch (e) {
+      this.env.logger.error(`listener ${this.id}: tls_handshake.psk_lookup failed: ${(e as Error).message}`);
+    }
+    if (secret instanceof Uint8Array && secret.length > 0) return secret;
+    this.pskUnknown++;
+    this.env.metrics['client.psk.unknown']++;
+    this.env.logger.warning(`listener ${this.id}: TLS-PSK identity ${JSON.stringify(identity)} has no secret; handshake refused`);
+    return null;
   }
 
   /** stop accepting; resolves once every connection is gone, so close those first */

@@ -75,6 +75,8 @@ export class Metrics {
   'client.check_acl' = 0;
   /** ours: an ACL plugin's backend failed (no opinion: acl.conf, then acl_nomatch decide) */
   'client.acl.backend_error' = 0;
+  /** ours: a TLS-PSK handshake named an identity no plugin has a secret for */
+  'client.psk.unknown' = 0;
   'client.subscribe' = 0;
   'client.unsubscribe' = 0;
   'client.disconnected' = 0;
