@@ -82,3 +82,10 @@ test('a restart keeps the store; the conf file does not overwrite a changed pass
   expect(await ctl('clientid', 'del', 'cam-7')).toBe('ok\n');
   expect(await clients.code(url, { protocolVersion: 5, clientId: 'cam-7', username: 'u', password: 'c7b' })).toBe(0x87);
 });
+
+test('emqx_auth_mnesia cannot be loaded beside it (both own emqx_ctl clientid); this one keeps working', async () => {
+  await expect(node!.plugins!.load('emqx_auth_mnesia')).rejects.toThrow(/clientid/);
+  expect(node!.registry.tapCount('emqx_auth_mnesia')).toBe(0);
+  expect(await ctl('clientid', 'list')).toBe('id\ndev:devid\n');
+  expect(await clients.code(url, { protocolVersion: 5, clientId: 'dev:devid', username: 'u', password: 'passwd2' })).toBe(0);
+});
