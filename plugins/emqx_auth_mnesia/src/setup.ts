@@ -27,7 +27,7 @@ export async function startStore(ctx: PluginContext, s: StoreSetup): Promise<Mne
   const hash = parseMnesiaHash(ctx.config[s.hashKey] ?? 'sha256', s.hashKey, s.hashes);
   const file = join(ctx.dataDir, s.file);
   const store = await MnesiaStore.open(file);
-  store.onWriteError = (err) => ctx.logger.error(`cannot write ${file}: ${err.message}`);
+  store.onWriteError = (err) => ctx.logger.error(err.message);
   // the last changes reach the disk before a reload's new instance reads the file
   ctx.onDispose(() => store.flush().catch(() => undefined));
 

@@ -272,7 +272,7 @@ export class MnesiaStore {
       this.dirty = true;
       await unlink(tmp).catch(() => undefined);
       // the next change tries again; this one's caller hears of it through flush()
-      throw err;
+      throw new Error(`cannot write ${this.file} (${(err as Error).message}); the change holds in memory only`);
     }
   }
 

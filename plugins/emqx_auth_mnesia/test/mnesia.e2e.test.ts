@@ -165,10 +165,15 @@ runAuthKit({
         'auth.user.1.password': 'seedpw',
         'auth.client.1.clientid': 'seeded-dev',
         'auth.client.1.password': 'devseed',
+        // EMQX's shipped example: a quoted value may hold '#' and the like
+        'auth.user.2.username': '"name~!@#$%^&*()_+"',
+        'auth.user.2.password': '"pwsswd~!@#$%^&*()_+"',
       });
       const url = kit.strict().url;
       expect(await kit.clients.code(url, { protocolVersion: 5, username: 'seeded', password: 'seedpw' })).toBe(0);
       expect(await kit.clients.code(url, { protocolVersion: 5, clientId: 'seeded-dev', username: 'someone', password: 'devseed' })).toBe(0);
+      expect(await kit.clients.code(url, { protocolVersion: 5, username: 'name~!@#$%^&*()_+', password: 'pwsswd~!@#$%^&*()_+' })).toBe(0);
+      expect(await ctl(kit, 'user', 'delete', 'name~!@#$%^&*()_+')).toBe('ok\n');
       expect(await ctl(kit, 'user', 'update', 'seeded', 'changed')).toBe('ok\n');
       await kit.reconfigure({ 'auth.user.1.username': 'seeded', 'auth.user.1.password': 'seedpw' });
       expect(await kit.clients.code(url, { protocolVersion: 5, username: 'seeded', password: 'changed' })).toBe(0);
