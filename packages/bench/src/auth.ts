@@ -78,7 +78,7 @@ export async function authBench(o: { backends: readonly string[]; params: Scenar
   const services: Array<{ b: AuthBackend; env: Env; stop(): void }> = [];
   try {
     for (const b of chosen) {
-      const what = `connect, ${b.plugin} (pool 8)`;
+      const what = `connect, ${b.plugin}${b.pooled === false ? '' : ' (pool 8)'}`;
       let s: { env: Env; stop(): void };
       try {
         // its own dir under the system tmp: postgres runs as another user and must reach it
