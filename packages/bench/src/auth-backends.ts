@@ -23,6 +23,8 @@ export interface AuthBackend {
   login?(env: Env): { username: string; password: string };
   /** shown beside its row (a stand-in server says so) */
   readonly note?: string;
+  /** false for backends without a connection pool (no server, or in the broker) */
+  readonly pooled?: boolean;
   /** at most this many clients (a slow stand-in) */
   readonly maxClients?: number;
   /** creates the user table with `users` users and the ACL rows */
@@ -202,6 +204,7 @@ const jwt: AuthBackend = {
   name: 'jwt',
   plugin: 'emqx_auth_jwt',
   note: 'HS256 token as password; no server',
+  pooled: false,
   serve: async () => ({ env: {}, stop: () => undefined }),
   seed: () => undefined,
   login: () => ({ username: 'user%i', password: hs256('bench-secret') }),
@@ -234,4 +237,21 @@ const ldap: AuthBackend = {
   }),
 };
 
-export const AUTH_BACKENDS: readonly AuthBackend[] = [mysql, pgsql, redis, mongo, ldap, httpBackend, jwt];
+const mnesia: AuthBackend = {
+  name: 'mnesia',
+  plugin: 'emqx_auth_mnesia',
+  note: 'built-in store, seeded from auth.user.N.* keys',
+  pooled: false,
+  serve: async () => ({ env: {}, stop: () => undefined }),
+  seed: (env, users) => void (env.USERS = String(users)),
+  conf: (env) => {
+    const c: Record<string, string> = { 'auth.mnesia.password_hash': 'sha256' };
+    for (let i = 0; i < Number(env.USERS ?? 0); i++) {
+      c[`auth.user.${i + 1}.username`] = `user${i}`;
+      c[`auth.user.${i + 1}.password`] = 'public';
+    }
+    return c;
+  },
+};
+
+export const AUTH_BACKENDS: readonly AuthBackend[] = [mysql, pgsql, redis, mongo, ldap, httpBackend, jwt, mnesia];
