@@ -13,15 +13,21 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export type ServiceName = 'mariadb' | 'mosquitto' | 'kafka' | 'postgres' | 'redis' | 'slapd' | 'rabbitmq' | 'mongo';
+export type ServiceName =
+  | 'mariadb' | 'mosquitto' | 'kafka' | 'postgres' | 'redis' | 'redis-sentinel' | 'redis-cluster' | 'slapd' | 'rabbitmq' | 'mongo';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['mariadb', 'mosquitto', 'kafka', 'postgres', 'redis', 'slapd', 'rabbitmq', 'mongo'];
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'mariadb', 'mosquitto', 'kafka', 'postgres', 'redis', 'redis-sentinel', 'redis-cluster', 'slapd', 'rabbitmq', 'mongo',
+];
+
+/** how many consecutive ports from PORT an instance uses */
+const SPANS: Partial<Record<ServiceName, number>> = { rabbitmq: 3, 'redis-sentinel': 5, 'redis-cluster': 6 };
 
 /** The script behind this module. */
 export const SERVICES_SH = path.join(__dirname, 'services.sh');
 
 export interface StartOptions {
-  /** A fixed port on 127.0.0.1. Default: a free one in 20000–29999 (rabbitmq also uses PORT+1, PORT+2). */
+  /** A fixed port on 127.0.0.1. Default: a free one in 20000–29999 (rabbitmq also uses PORT+1, PORT+2; redis-sentinel PORT+1..4; redis-cluster PORT+1..5). */
   port?: number;
   /**
    * Extra environment for services.sh: SVC_USER, SVC_PASSWORD, SVC_DB (default test/test/test),
@@ -155,6 +161,10 @@ function installExitHook(): void {
  *   KAFKA_TOPICS, KAFKA_MOCK=librdkafka, KAFKA_MOCK_BROKERS
  * - postgres: POSTGRES_URL, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB
  * - redis: REDIS_URL (no credentials: default user), REDIS_HOST, REDIS_PORT, REDIS_USER, REDIS_PASSWORD (ACL user)
+ * - redis-sentinel: REDIS_SENTINELS (host:port,... of the three sentinels), REDIS_MASTER_NAME (mymaster), REDIS_HOST,
+ *   REDIS_MASTER_PORT, REDIS_REPLICA_PORT (no credentials); pid files redis-sentinel.pid (the master),
+ *   redis-sentinel-replica.pid, redis-sentinel-s1..3.pid
+ * - redis-cluster: REDIS_CLUSTER_NODES (host:port,... of the three masters), REDIS_HOST, REDIS_PORT (the first)
  * - slapd: LDAP_URL, LDAP_HOST, LDAP_PORT, LDAP_BASE_DN, LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_USER_DN,
  *   LDAP_USER, LDAP_PASSWORD
  * - rabbitmq: AMQP_URL, AMQP_HOST, AMQP_PORT, AMQP_USER, AMQP_PASSWORD, RABBITMQ_NODENAME
@@ -165,7 +175,7 @@ export async function startService(name: ServiceName, opts: StartOptions = {}): 
   if (!SERVICE_NAMES.includes(name)) throw new Error(`unknown service ${String(name)}`);
   const removeDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), `nemq-${name}-`));
-  const span = name === 'rabbitmq' ? 3 : 1;
+  const span = SPANS[name] ?? 1;
   const limits = timeouts(opts.env);
   let port = opts.port ?? 0;
   let stdout = '';

@@ -9,15 +9,18 @@
 #   services.sh stop NAME DIR          TERM (postgres: INT), wait STOP_TIMEOUT, then KILL
 #   services.sh packages NAME...       print the Debian packages NAME needs
 #
-# NAME: mariadb mosquitto kafka postgres redis slapd rabbitmq mongo
+# NAME: mariadb mosquitto kafka postgres redis redis-sentinel redis-cluster slapd rabbitmq mongo
+# redis-sentinel: a master (PORT), a replica (PORT+1) and three sentinels (PORT+2..PORT+4), master name mymaster.
+# redis-cluster: three masters (PORT..PORT+2, cluster bus PORT+3..PORT+5), no replicas.
 # kafka is librdkafka's mock cluster (test/services/kafka-mock.c), not a real Kafka.
 # mongo is CongoDB from @push.rocks/smartmongo@2.2.0 (npm, into the cache), not a real mongod: no auth.
 #
 # Environment: SVC_USER/SVC_PASSWORD/SVC_DB (default test/test/test), START_TIMEOUT (90 s),
 # STOP_TIMEOUT (15 s), KAFKA_TOPICS ("t1:3,t2": topics the kafka mock creates at start),
+# SLAPD_SCHEMAS (space-separated extra slapd .schema files slapd includes),
 # SERVICES_CACHE (where built helpers go, default <repo>/.cache/services).
 #
-# start exits 75 when PORT (or for rabbitmq PORT+1/PORT+2) is taken by another process, so a caller
+# start exits 75 when PORT (or the next ports of rabbitmq, redis-sentinel, redis-cluster) is taken by another process, so a caller
 # can retry on another port. A stopped instance can be started again in the same DIR: data is kept.
 set -euo pipefail
 
@@ -30,7 +33,7 @@ SVC_PASSWORD=${SVC_PASSWORD:-test}
 SVC_DB=${SVC_DB:-test}
 START_TIMEOUT=${START_TIMEOUT:-90}
 STOP_TIMEOUT=${STOP_TIMEOUT:-15}
-NAMES="mariadb mosquitto kafka postgres redis slapd rabbitmq mongo"
+NAMES="mariadb mosquitto kafka postgres redis redis-sentinel redis-cluster slapd rabbitmq mongo"
 EX_PORT_TAKEN=75
 
 log() { echo "services.sh: $*" >&2; }
@@ -46,7 +49,7 @@ packages_for() {
     mosquitto) echo mosquitto mosquitto-clients ;;
     kafka) echo librdkafka-dev gcc libc6-dev ;;
     postgres) echo postgresql postgresql-client ;;
-    redis) echo redis-server redis-tools ;;
+    redis|redis-sentinel|redis-cluster) echo redis-server redis-tools ;;
     slapd) echo slapd ldap-utils ;;
     rabbitmq) echo rabbitmq-server ;;
     mongo) ;;                                                 # npm packages only (install_congodb)
@@ -232,11 +235,19 @@ stop_tag() {
 
 # All processes of instance NAME in DIR, main one first (rabbitmq: sh wrapper, Erlang VM, epmd).
 stop_instance() {
-  local name=$1 sig=TERM rc=0 tag
+  local name=$1 sig=TERM rc=0 tag pf
   [ "$name" = postgres ] && sig=INT                          # fast shutdown; TERM waits for clients
   for tag in "$name" "$name-vm" "$name-epmd"; do
     stop_tag "$tag" "$sig" || rc=1
   done
+  # redis-sentinel / redis-cluster: one pid file per instance (NAME-<role>.pid)
+  case $name in
+    redis-sentinel|redis-cluster)
+      for pf in "$D/$name"-*.pid; do
+        [ -f "$pf" ] || continue
+        tag=${pf##*/}; stop_tag "${tag%.pid}" "$sig" || rc=1
+      done ;;
+  esac
   release_sockdir
   return $rc
 }
@@ -424,6 +435,66 @@ start_redis() {
     "REDIS_USER=$SVC_USER" "REDIS_PASSWORD=$SVC_PASSWORD"
 }
 
+# A master on P, its replica on P+1, three sentinels on P+2..P+4 (quorum 2, master down after 1 s).
+# Each start writes fresh configs: the roles are the original ones again even after a failover.
+start_redis-sentinel() {
+  local R="$D/redis-sentinel" i sp sentinels=""
+  mkdir -p "$R"
+  rm -f "$R"/sentinel-*.conf
+  spawn redis-sentinel redis-server --port "$P" --bind 127.0.0.1 --dir "$R" --save '' --appendonly no --daemonize no \
+    --dbfilename master.rdb
+  spawn redis-sentinel-replica redis-server --port $((P + 1)) --bind 127.0.0.1 --dir "$R" --save '' --appendonly no \
+    --daemonize no --dbfilename replica.rdb --replicaof 127.0.0.1 "$P"
+  wait_ready redis-sentinel "PONG from the master" bash -c "redis-cli -p $P ping | grep -q PONG"
+  wait_ready redis-sentinel-replica "replication link up" \
+    bash -c "redis-cli -p $((P + 1)) info replication | grep -q master_link_status:up"
+  for i in 1 2 3; do
+    sp=$((P + 1 + i))
+    printf '%s\n' "port $sp" 'bind 127.0.0.1' "dir $R" "sentinel monitor mymaster 127.0.0.1 $P 2" \
+      'sentinel down-after-milliseconds mymaster 1000' 'sentinel failover-timeout mymaster 5000' \
+      'sentinel parallel-syncs mymaster 1' >"$R/sentinel-$i.conf"
+    spawn "redis-sentinel-s$i" redis-server "$R/sentinel-$i.conf" --sentinel
+    sentinels+="${sentinels:+,}127.0.0.1:$sp"
+  done
+  for i in 1 2 3; do
+    sp=$((P + 1 + i))
+    wait_ready "redis-sentinel-s$i" "sentinel $i seeing the replica and the other sentinels" \
+      bash -c "redis-cli -p $sp sentinel ckquorum mymaster | grep -q 'OK 3 usable' && redis-cli -p $sp sentinel replicas mymaster | grep -q $((P + 1))"
+  done
+  check_port_owner redis-sentinel "$P"
+  emit "REDIS_SENTINELS=$sentinels" REDIS_MASTER_NAME=mymaster REDIS_HOST=127.0.0.1 "REDIS_MASTER_PORT=$P" \
+    "REDIS_REPLICA_PORT=$((P + 1))"
+}
+
+# Three cluster masters on P..P+2 (cluster bus on P+3..P+5), slots split by redis-cli --cluster create.
+start_redis-cluster() {
+  local R="$D/redis-cluster" i p nodes="" addrs=()
+  mkdir -p "$R"
+  for i in 0 1 2; do
+    p=$((P + i))
+    local tag=redis-cluster-n$i; [ $i = 0 ] && tag=redis-cluster
+    spawn "$tag" redis-server --port "$p" --bind 127.0.0.1 --dir "$R" --save '' --appendonly no --daemonize no \
+      --cluster-enabled yes --cluster-config-file "$R/nodes-$i.conf" --cluster-port $((P + 3 + i)) \
+      --cluster-node-timeout 2000 --dbfilename "dump-$i.rdb"
+    addrs+=("127.0.0.1:$p"); nodes+="${nodes:+,}127.0.0.1:$p"
+  done
+  for i in 0 1 2; do
+    local tag=redis-cluster-n$i; [ $i = 0 ] && tag=redis-cluster
+    wait_ready "$tag" "PONG from node $i" bash -c "redis-cli -p $((P + i)) ping | grep -q PONG"
+  done
+  # a restart in the same DIR keeps nodes-*.conf: the nodes find each other again
+  if ! redis-cli -p "$P" cluster info | grep -q 'cluster_known_nodes:3'; then
+    redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes >"$R/create.log" 2>&1 \
+      || { tail -n 20 "$R/create.log" >&2; return 1; }
+  fi
+  for i in 0 1 2; do
+    local tag=redis-cluster-n$i; [ $i = 0 ] && tag=redis-cluster
+    wait_ready "$tag" "cluster_state:ok on node $i" bash -c "redis-cli -p $((P + i)) cluster info | grep -q cluster_state:ok"
+  done
+  check_port_owner redis-cluster "$P"
+  emit "REDIS_CLUSTER_NODES=$nodes" REDIS_HOST=127.0.0.1 "REDIS_PORT=$P"
+}
+
 start_mongo() {
   local dir; dir=$(congodb_dir)
   [ -f "$dir/server.mjs" ] || install_congodb
@@ -442,6 +513,7 @@ include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
+$(for f in ${SLAPD_SCHEMAS:-}; do echo "include $f"; done)
 modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile $D/slapd/slapd.pid
@@ -545,6 +617,8 @@ cmd_start() {
   alive "$NAME" && die "$NAME is already running in $D (pid $(<"$D/$NAME.pid"))"
   PORTS=("$P")
   [ "$NAME" = rabbitmq ] && PORTS+=($((P + 1)) $((P + 2)))
+  [ "$NAME" = redis-sentinel ] && PORTS+=($((P + 1)) $((P + 2)) $((P + 3)) $((P + 4)))
+  [ "$NAME" = redis-cluster ] && PORTS+=($((P + 1)) $((P + 2)) $((P + 3)) $((P + 4)) $((P + 5)))
   local p
   for p in "${PORTS[@]}"; do
     port_taken "$p" && { log "$NAME: port $p is in use"; exit $EX_PORT_TAKEN; }

@@ -76,6 +76,7 @@ const COMPARE_OPTS: OptSpec[] = [
   { name: 'out', type: 'string', help: 'write/update this Markdown file (e.g. docs/benchmarks.md)' },
   { name: 'json', type: 'string', help: 'also write the raw results as JSON to this file' },
   { name: 'keep-logs', type: 'boolean', default: false, help: 'keep the temp dir with broker configs and logs' },
+  { name: 'auth', type: 'string', default: 'all', help: 'then the auth bench (as `auth`) with these backends; none to skip' },
   ...PARAM_OPTS,
 ];
 
@@ -418,6 +419,9 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
     log(`wrote ${o.json}`);
   }
   if (keepTmp && tmpDir) log(`broker configs and logs kept in ${tmpDir}`);
+  if (o.auth !== 'none' && !interrupted) {
+    await authCmd({ ...o, backends: o.auth === 'all' ? AUTH_BACKENDS.map((b) => b.name).join(',') : o.auth }, argv);
+  }
 }
 
 /* ------------------------------------------------------------------ */

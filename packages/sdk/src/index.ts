@@ -73,3 +73,5 @@ export {
 /** a backend's `server` key: host, port, [ipv6]:port */
 export { parseServer } from './server.js';
 export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
+/** LDAP userPassword values: {SHA} {SSHA} {MD5} {SMD5} {SHA256..512} {SSHA256..512} and clear text (emqx_auth_ldap) */
+export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ldappasswd.js';
