@@ -14,16 +14,23 @@ export interface JwksOptions {
   readonly backendError: (kind: 'auth', reason: string) => void;
 }
 
-/** the URL without user:password, for log lines */
-function shown(url: string): string {
+/** the URL without user:password (fetch refuses them; they go as Basic authorization), and its headers */
+function target(url: string): { href: string; headers: Record<string, string> } {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  let u: URL;
   try {
-    const u = new URL(url);
+    u = new URL(url);
+  } catch {
+    throw new Error('auth.jwt.jwks is not a URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`auth.jwt.jwks: ${u.protocol} is not http: or https:`);
+  if (u.username || u.password) {
+    const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    headers.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
     u.username = '';
     u.password = '';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
   }
+  return { href: u.toString(), headers };
 }
 
 export class Jwks {
@@ -32,9 +39,13 @@ export class Jwks {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly where: string;
+  private readonly headers: Record<string, string>;
 
+  /** throws when the URL is not an http(s) URL */
   constructor(private readonly o: JwksOptions) {
-    this.where = shown(o.url);
+    const t = target(o.url);
+    this.where = t.href;
+    this.headers = t.headers;
   }
 
   /** the first fetch (its failure does not fail the plugin), then the refresh rounds */
@@ -62,7 +73,7 @@ export class Jwks {
   async refresh(): Promise<boolean> {
     let body: string;
     try {
-      const res = await fetch(this.o.url, { signal: AbortSignal.any([this.o.signal, AbortSignal.timeout(this.o.timeoutMs)]), headers: { accept: 'application/json' } });
+      const res = await fetch(this.where, { signal: AbortSignal.any([this.o.signal, AbortSignal.timeout(this.o.timeoutMs)]), headers: this.headers });
       body = await res.text();
       if (res.status < 200 || res.status > 299) throw new Error(`HTTP status ${res.status}`);
     } catch (err) {
