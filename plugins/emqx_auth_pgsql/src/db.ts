@@ -28,6 +28,8 @@ function toQueryError(err: unknown): QueryError {
 export class Db implements Querier {
   private readonly pool: pg.Pool;
   private closed = false;
+  /** each query text is a named prepared statement: parsed once per connection, then only bound */
+  private readonly names = new Map<string, string>();
 
   constructor(private readonly o: DbOptions) {
     const cfg: pg.PoolConfig = { host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, max: o.size, connectionTimeoutMillis: 10_000 };
@@ -50,7 +52,9 @@ export class Db implements Querier {
   async query(sql: string, params: readonly string[]): Promise<QueryResult> {
     if (this.closed) throw new QueryError('disconnected', 'pool is closed');
     try {
-      const r = await this.pool.query({ text: sql, values: [...params], rowMode: 'array' });
+      let name = this.names.get(sql);
+      if (name === undefined) this.names.set(sql, (name = `nemq_${this.names.size}`));
+      const r = await this.pool.query({ name, text: sql, values: [...params], rowMode: 'array' });
       return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
     } catch (err) {
       throw toQueryError(err);
