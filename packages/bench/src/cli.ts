@@ -83,6 +83,7 @@ const COMPARE_OPTS: OptSpec[] = [
 const AUTH_OPTS: OptSpec[] = [
   { name: 'backends', type: 'string', default: AUTH_BACKENDS.map((b) => b.name).join(','), help: 'comma-separated auth backends' },
   { name: 'out', type: 'string', help: 'write/update the auth section of this Markdown file (e.g. docs/benchmarks.md)' },
+  { name: 'rounds', type: 'number', default: 3, help: 'rounds; each row shows its median run' },
   ...PARAM_OPTS,
 ];
 
@@ -430,7 +431,7 @@ async function authCmd(o: Opts, argv: readonly string[]): Promise<void> {
   const p = paramsFrom(o);
   await ensureFdLimit(p.connCount + 1_000, argv);
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-auth-'));
-  const rows = await authBench({ backends: list(o.backends), params: p, dir: tmpDir, log });
+  const rows = await authBench({ backends: list(o.backends), params: p, rounds: positive(o.rounds, 'rounds'), dir: tmpDir, log });
   const section = renderAuth(rows, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, p);
   process.stdout.write(`${section}\n`);
   if (typeof o.out === 'string') {

@@ -1,4 +1,4 @@
-import { AUTH_END, AUTH_START, renderAuth, upsertAuth, type AuthRow } from '../src/auth.js';
+import { AUTH_END, AUTH_START, medianRow, renderAuth, upsertAuth, type AuthRow } from '../src/auth.js';
 import { DEFAULT_PARAMS, type Metric, type ScenarioResult } from '../src/scenarios.js';
 
 const metric = (key: string, value: number): Metric => ({
@@ -37,5 +37,20 @@ describe('bench auth report', () => {
     expect(next).not.toContain('\nold\n');
     expect(next.split(AUTH_START).length).toBe(2);
     expect(upsertAuth('# Benchmarks\n', out)).toBe(`# Benchmarks\n\n${out}\n`);
+  });
+});
+
+describe('rounds', () => {
+  test('a row is its median run, with the spread in its notes', () => {
+    const runs = [3000, 1000, 2000].map((v) => row('connect, x', 'conn', v, ['n']).result);
+    const r = medianRow('connect, x', runs);
+    expect(r.result.metrics[0]!.value).toBe(2000);
+    expect(r.result.notes).toEqual(['median of 3 (1,000–3,000)', 'n']);
+    expect(medianRow('connect, x', runs.slice(0, 1)).result.notes).toEqual(['n']);
+  });
+
+  test('skipped runs (no metrics) stay a skipped row', () => {
+    const skipped = { scenario: 'conn' as const, metrics: [], notes: ['skipped: no server'], details: {} };
+    expect(medianRow('connect, y', [skipped]).result.notes).toEqual(['skipped: no server']);
   });
 });
