@@ -27,6 +27,12 @@ export type ConfValue = string | number | boolean | readonly string[];
 /** Conf values by key as written; untyped (see ConfValuesOf for a schema's typed view). */
 export type ConfValues = Readonly<Record<string, ConfValue | undefined>>;
 
+/** the string value of `key`; undefined when it is unset, empty or not a string */
+export function confString(c: ConfValues, key: string): string | undefined {
+  const v = c[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 /** The value type of one field. */
 export type FieldValue<F extends ConfField> = F['type'] extends 'integer' | 'float' | 'duration' | 'bytesize'
   ? number

@@ -2,7 +2,7 @@
 // `certfile`, `keyfile`, `verify` and `server_name_indication` keys as Node tls options.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import type { ConfValues } from './conf.js';
+import { confString, type ConfValues } from './conf.js';
 
 export interface BackendTls {
   readonly cacertfile?: string | undefined;
@@ -14,20 +14,15 @@ export interface BackendTls {
   readonly serverNameIndication?: string | undefined;
 }
 
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
-
 /** reads `<prefix>.cacertfile` etc. (`prefix` e.g. `auth.mysql.ssl`); `cafile` is taken as cacertfile */
 export function backendTls(c: ConfValues, prefix: string): BackendTls {
   const verify = c[`${prefix}.verify`];
   return {
-    cacertfile: str(c, `${prefix}.cacertfile`) ?? str(c, `${prefix}.cafile`),
-    certfile: str(c, `${prefix}.certfile`),
-    keyfile: str(c, `${prefix}.keyfile`),
+    cacertfile: confString(c, `${prefix}.cacertfile`) ?? confString(c, `${prefix}.cafile`),
+    certfile: confString(c, `${prefix}.certfile`),
+    keyfile: confString(c, `${prefix}.keyfile`),
     verify: verify === true || verify === 'true' || verify === 'verify_peer',
-    serverNameIndication: str(c, `${prefix}.server_name_indication`),
+    serverNameIndication: confString(c, `${prefix}.server_name_indication`),
   };
 }
 

@@ -1,6 +1,6 @@
 // The conf values as request settings (EMQX's emqx_auth_http_app:translate_env/1 and the
 // cuttlefish translations of priv/emqx_auth_http.schema), computed once at start.
-import { PLACEHOLDERS, backendTls, type BackendTls, type ConfValues, type Placeholder } from '@nemq/sdk';
+import { PLACEHOLDERS, backendTls, confString, type BackendTls, type ConfValues, type Placeholder } from '@nemq/sdk';
 
 export type ReqName = 'auth_req' | 'super_req' | 'acl_req';
 export type Method = 'get' | 'post';
@@ -58,11 +58,6 @@ export const SHIPPED_SUPER_PARAMS = 'clientid=%c,username=%u';
 export const SHIPPED_ACL_PARAMS = 'access=%A,username=%u,clientid=%c,ipaddr=%a,topic=%t,mountpoint=%m';
 const SHIPPED: Record<ReqName, string> = { auth_req: SHIPPED_AUTH_PARAMS, super_req: SHIPPED_SUPER_PARAMS, acl_req: SHIPPED_ACL_PARAMS };
 
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
-
 function num(c: ConfValues, k: string, dflt: number): number {
   const v = c[k];
   return typeof v === 'number' ? v : v === undefined ? dflt : Number(v);
@@ -105,7 +100,7 @@ export function parsePipelining(v: unknown): number {
 /** one of auth_req / super_req / acl_req, or undefined when its url is unset (that request is off) */
 export function requestSpec(c: ConfValues, name: ReqName): RequestSpec | undefined {
   const p = `auth.http.${name}`;
-  const url = str(c, `${p}.url`);
+  const url = confString(c, `${p}.url`);
   if (url === undefined) return undefined;
   let u: URL;
   try {
@@ -116,7 +111,7 @@ export function requestSpec(c: ConfValues, name: ReqName): RequestSpec | undefin
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${p}.url: the scheme must be http or https: ${url}`);
   const tls = u.protocol === 'https:';
-  const method = (str(c, `${p}.method`) ?? 'post').toLowerCase();
+  const method = (confString(c, `${p}.method`) ?? 'post').toLowerCase();
   if (method !== 'get' && method !== 'post') throw new Error(`${p}.method must be get or post, got ${method}`);
 
   const prefix = `${p}.headers.`;
@@ -145,7 +140,7 @@ export function requestSpec(c: ConfValues, name: ReqName): RequestSpec | undefin
     method,
     headers,
     encoding,
-    params: parseParams(str(c, `${p}.params`) ?? SHIPPED[name]),
+    params: parseParams(confString(c, `${p}.params`) ?? SHIPPED[name]),
   };
 }
 

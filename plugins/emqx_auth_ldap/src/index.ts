@@ -1,7 +1,7 @@
 // emqx_auth_ldap: authentication and ACL from an LDAP directory (EMQX 4.3, reference §2.13).
 // Taps client.authenticate and client.check_acl; the connections are bound as auth.ldap.bind_dn
 // at start (a failed bind stops the plugin from starting) and closed on unload.
-import { backendTls, definePlugin, tlsConnectOptions, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { backendTls, definePlugin, tlsConnectOptions, confString, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import type { ConnectionOptions } from 'node:tls';
 import { checkAcl } from './acl.js';
 import { authenticate } from './auth.js';
@@ -34,11 +34,6 @@ export const schema = {
   'auth.ldap.ssl.fail_if_no_peer_cert': { type: 'boolean', doc: 'accepted for EMQX compatibility; a server option, no effect on a client' },
   'auth.ldap.ssl.server_name_indication': { type: 'string', doc: 'name to check the server certificate against; unset: the server host; disable: no check' },
 } as const satisfies ConfSchema;
-
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
 
 /** the pool settings from the conf values (EMQX's translation of auth.ldap.*) */
 export function poolOptions(c: ConfValues): PoolOptions {
@@ -75,11 +70,11 @@ export function tlsOptions(c: ConfValues, host: string): ConnectionOptions {
 
 export function lookupOptions(c: ConfValues): LookupOptions {
   const deviceDn = String(c['auth.ldap.device_dn'] ?? '');
-  const usernameAttr = str(c, 'auth.ldap.username.attributetype') ?? 'uid';
+  const usernameAttr = confString(c, 'auth.ldap.username.attributetype') ?? 'uid';
   return {
-    customBaseDn: str(c, 'auth.ldap.custom_base_dn') ?? '${username_attr}=${user},${device_dn}',
+    customBaseDn: confString(c, 'auth.ldap.custom_base_dn') ?? '${username_attr}=${user},${device_dn}',
     deviceDn,
-    objectClass: str(c, 'auth.ldap.match_objectclass') ?? 'mqttUser',
+    objectClass: confString(c, 'auth.ldap.match_objectclass') ?? 'mqttUser',
     usernameAttr,
     filters: parseFilters(c, { usernameAttr, deviceDn }),
   };
@@ -101,7 +96,7 @@ export default definePlugin({
     const auth = {
       pool,
       lookup,
-      passwordAttr: str(c, 'auth.ldap.password.attributetype') ?? 'userPassword',
+      passwordAttr: confString(c, 'auth.ldap.password.attributetype') ?? 'userPassword',
       bindAsUser: c['auth.ldap.bind_as_user'] === true,
       logger: ctx.logger,
       backendError: ctx.backendError,

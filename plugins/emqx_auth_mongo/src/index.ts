@@ -1,6 +1,6 @@
 // emqx_auth_mongo: authentication, superuser and ACL from MongoDB (EMQX 4.3, reference §2.10).
 // Selectors are parsed once at start; the MongoClient is closed on unload.
-import { definePlugin, hashPassword, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { definePlugin, hashPassword, confString, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import { checkAcl } from './acl.js';
 import { authenticate } from './auth.js';
 import { Db } from './db.js';
@@ -48,10 +48,7 @@ export const schema = {
   'auth.mongo.acl_query.selector.$id': { type: 'string', doc: 'more selectors, joined with $or' },
 } as const satisfies ConfSchema;
 
-const str = (c: ConfValues, k: string, d: string): string => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : d;
-};
+const str = (c: ConfValues, k: string, d: string): string => confString(c, k) ?? d;
 
 /** auth.mongo.acl_query.selector, then .selector.1, .selector.2, ... in number order */
 export function aclSelectors(c: ConfValues): Selector[] {

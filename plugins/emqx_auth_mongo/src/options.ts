@@ -1,6 +1,6 @@
 // auth.mongo.* → the official driver's connection string and MongoClientOptions
 // (EMQX's translation of emqx_auth_mongo.server into mongo_api:connect arguments).
-import { backendTls, tlsConnectOptions, type ConfValues } from '@nemq/sdk';
+import { backendTls, tlsConnectOptions, confString, type ConfValues } from '@nemq/sdk';
 import type { MongoClientOptions } from 'mongodb';
 
 export interface ClientSettings {
@@ -14,11 +14,6 @@ export interface ClientSettings {
 
 /** EMQX's find_one limit when auth.mongo.query_timeout is unset */
 export const DEFAULT_QUERY_TIMEOUT = 15_000;
-
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
 
 // auth.mongo.topology.<name> → driver option (the ones EMQX renames, plus those the driver has)
 const TOPOLOGY: Readonly<Record<string, keyof MongoClientOptions | null>> = {
@@ -54,21 +49,21 @@ export function clientSettings(c: ConfValues): ClientSettings {
 
   const o: MongoClientOptions = { maxPoolSize: pool, serverSelectionTimeoutMS: queryTimeout, appName: 'nemq-emqx_auth_mongo' };
   if (type === 'single') o.directConnection = hosts.length === 1;
-  else if (type === 'rs') o.replicaSet = str(c, 'auth.mongo.rs_set_name') ?? 'mqtt';
+  else if (type === 'rs') o.replicaSet = confString(c, 'auth.mongo.rs_set_name') ?? 'mqtt';
   // sharded / unknown: the driver discovers the topology itself
 
   // auth.mongo.username wins over the older auth.mongo.login (EMQX)
-  const user = str(c, 'auth.mongo.username') ?? str(c, 'auth.mongo.login');
-  const password = str(c, 'auth.mongo.password');
+  const user = confString(c, 'auth.mongo.username') ?? confString(c, 'auth.mongo.login');
+  const password = confString(c, 'auth.mongo.password');
   if (user !== undefined) {
     o.auth = { username: user, ...(password !== undefined ? { password } : {}) };
-    o.authSource = str(c, 'auth.mongo.auth_source') ?? 'mqtt';
+    o.authSource = confString(c, 'auth.mongo.auth_source') ?? 'mqtt';
   }
 
-  const w = str(c, 'auth.mongo.w_mode');
+  const w = confString(c, 'auth.mongo.w_mode');
   if (w === 'safe') o.writeConcern = { w: 1 };
   else if (w === 'unsafe') o.writeConcern = { w: 0 };
-  const r = str(c, 'auth.mongo.r_mode');
+  const r = confString(c, 'auth.mongo.r_mode');
   if (r === 'master') o.readPreference = 'primary';
   else if (r === 'slave_ok') o.readPreference = 'secondaryPreferred';
 
@@ -96,5 +91,5 @@ export function clientSettings(c: ConfValues): ClientSettings {
     Object.assign(o, tls);
   }
 
-  return { uri: `mongodb://${hosts.join(',')}/`, options: o, database: str(c, 'auth.mongo.database') ?? 'mqtt', queryTimeout };
+  return { uri: `mongodb://${hosts.join(',')}/`, options: o, database: confString(c, 'auth.mongo.database') ?? 'mqtt', queryTimeout };
 }

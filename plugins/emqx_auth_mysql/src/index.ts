@@ -1,7 +1,7 @@
 // emqx_auth_mysql: authentication and ACL from MySQL (EMQX 4.3, reference §2.8).
 // client.authenticate is tapped only when auth.mysql.auth_query is set, client.check_acl
 // only when auth.mysql.acl_query is set; the pool is closed on unload.
-import { backendTls, definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { backendTls, definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, confString, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import { Db, parseServer, type DbOptions } from './db.js';
 import { parseQuery } from './sql.js';
 
@@ -35,11 +35,6 @@ export const schema = {
   'auth.mysql.ssl.server_name_indication': { type: 'string', doc: 'name to check the server certificate against; unset: the server host; disable: no check' },
 } as const satisfies ConfSchema;
 
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
-
 /** the pool settings from the conf values (EMQX's translation of auth.mysql.*) */
 export function dbOptions(c: ConfValues): DbOptions {
   const { host, port } = parseServer(String(c['auth.mysql.server'] ?? '127.0.0.1:3306'));
@@ -49,9 +44,9 @@ export function dbOptions(c: ConfValues): DbOptions {
   const o: DbOptions = {
     host,
     port,
-    user: str(c, 'auth.mysql.username') ?? '',
-    password: str(c, 'auth.mysql.password') ?? '',
-    database: str(c, 'auth.mysql.database') ?? '',
+    user: confString(c, 'auth.mysql.username') ?? '',
+    password: confString(c, 'auth.mysql.password') ?? '',
+    database: confString(c, 'auth.mysql.database') ?? '',
     size,
     queryTimeout: typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_QUERY_TIMEOUT,
   };
@@ -65,10 +60,10 @@ export default definePlugin({
   schema,
   async start(ctx) {
     const c = ctx.config;
-    const authSql = str(c, 'auth.mysql.auth_query');
-    const aclSql = str(c, 'auth.mysql.acl_query');
-    const superSql = str(c, 'auth.mysql.super_query');
-    const passwordHash = str(c, 'auth.mysql.password_hash') ?? 'sha256';
+    const authSql = confString(c, 'auth.mysql.auth_query');
+    const aclSql = confString(c, 'auth.mysql.acl_query');
+    const superSql = confString(c, 'auth.mysql.super_query');
+    const passwordHash = confString(c, 'auth.mysql.password_hash') ?? 'sha256';
     // refuse a hash emqx_passwd cannot compute now rather than failing every login
     // (a salt that is a valid bcrypt salt suits every kind)
     if (authSql) hashPassword(passwordHash, '', '$2b$04$abcdefghijklmnopqrstuu');

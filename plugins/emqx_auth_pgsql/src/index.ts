@@ -1,7 +1,7 @@
 // emqx_auth_pgsql: authentication and ACL from PostgreSQL (EMQX 4.3, reference §2.8).
 // client.authenticate is tapped only when auth.pgsql.auth_query is set, client.check_acl
 // only when auth.pgsql.acl_query is set; the pool is closed on unload.
-import { backendTls, definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, type ConfSchema, type ConfValues } from '@nemq/sdk';
+import { backendTls, definePlugin, hashPassword, sqlAuthenticate, sqlCheckAcl, confString, type ConfSchema, type ConfValues } from '@nemq/sdk';
 import { Db, parseServer, type DbOptions } from './db.js';
 import { parseQuery } from './sql.js';
 
@@ -32,11 +32,6 @@ export const schema = {
   'auth.pgsql.ssl.server_name_indication': { type: 'string', doc: 'name to check the server certificate against; unset: the server host; disable: no check' },
 } as const satisfies ConfSchema;
 
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
-
 /** the pool settings from the conf values (EMQX's translation of auth.pgsql.*) */
 export function dbOptions(c: ConfValues): DbOptions {
   const { host, port } = parseServer(String(c['auth.pgsql.server'] ?? '127.0.0.1:5432'));
@@ -45,9 +40,9 @@ export function dbOptions(c: ConfValues): DbOptions {
   const o: DbOptions = {
     host,
     port,
-    user: str(c, 'auth.pgsql.username') ?? 'root',
-    password: str(c, 'auth.pgsql.password') ?? '',
-    database: str(c, 'auth.pgsql.database') ?? '',
+    user: confString(c, 'auth.pgsql.username') ?? 'root',
+    password: confString(c, 'auth.pgsql.password') ?? '',
+    database: confString(c, 'auth.pgsql.database') ?? '',
     size,
   };
   if (c['auth.pgsql.ssl'] === true) {
@@ -60,10 +55,10 @@ export default definePlugin({
   schema,
   async start(ctx) {
     const c = ctx.config;
-    const authSql = str(c, 'auth.pgsql.auth_query');
-    const aclSql = str(c, 'auth.pgsql.acl_query');
-    const superSql = str(c, 'auth.pgsql.super_query');
-    const passwordHash = str(c, 'auth.pgsql.password_hash') ?? 'sha256';
+    const authSql = confString(c, 'auth.pgsql.auth_query');
+    const aclSql = confString(c, 'auth.pgsql.acl_query');
+    const superSql = confString(c, 'auth.pgsql.super_query');
+    const passwordHash = confString(c, 'auth.pgsql.password_hash') ?? 'sha256';
     // refuse a hash emqx_passwd cannot compute now rather than failing every login
     // (a salt that is a valid bcrypt salt suits every kind)
     if (authSql) hashPassword(passwordHash, '', '$2b$04$abcdefghijklmnopqrstuu');

@@ -1,6 +1,6 @@
 // auth.redis.* → how to reach Redis: one server, a master through Sentinel, or a Cluster
 // (EMQX's translation of emqx_auth_redis.server and emqx_auth_redis.options).
-import { backendTls, parseServer, tlsConnectOptions, type ConfValues } from '@nemq/sdk';
+import { backendTls, parseServer, tlsConnectOptions, confString, type ConfValues } from '@nemq/sdk';
 import type { ConnectionOptions } from 'node:tls';
 
 export type RedisType = 'single' | 'sentinel' | 'cluster';
@@ -31,11 +31,6 @@ export interface ClientSettings {
 /** EMQX waits forever when auth.redis.query_timeout is unset; here a connect or command is bounded */
 export const DEFAULT_QUERY_TIMEOUT = 5_000;
 
-const str = (c: ConfValues, k: string): string | undefined => {
-  const v = c[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
-
 export function clientSettings(c: ConfValues): ClientSettings {
   const type = String(c['auth.redis.type'] ?? 'single') as RedisType;
   if (type !== 'single' && type !== 'sentinel' && type !== 'cluster') throw new Error(`auth.redis.type: unknown type ${String(type)}`);
@@ -44,7 +39,7 @@ export function clientSettings(c: ConfValues): ClientSettings {
   if (list.length === 0) throw new Error('auth.redis.server is empty');
   if (type === 'single' && list.length > 1) throw new Error('auth.redis.server: type single takes one server (sentinel or cluster take a list)');
   const servers = list.map((s) => parseServer(s, 'auth.redis.server', type === 'sentinel' ? 26379 : 6379));
-  const sentinel = str(c, 'auth.redis.sentinel');
+  const sentinel = confString(c, 'auth.redis.sentinel');
   if (type === 'sentinel' && sentinel === undefined) throw new Error('auth.redis.sentinel: the master name is needed with type sentinel');
 
   const pool = Number(c['auth.redis.pool'] ?? 8);
@@ -66,5 +61,5 @@ export function clientSettings(c: ConfValues): ClientSettings {
     if (t.serverNameIndication === undefined) delete tls.servername;
   }
 
-  return { type, servers, sentinel, pool, database, username: str(c, 'auth.redis.username'), password: str(c, 'auth.redis.password'), queryTimeout, tls };
+  return { type, servers, sentinel, pool, database, username: confString(c, 'auth.redis.username'), password: confString(c, 'auth.redis.password'), queryTimeout, tls };
 }
