@@ -69,7 +69,9 @@ export interface KitHandle {
   /** allow_anonymous = true */
   open(): { readonly node: BrokerNode; readonly url: string };
   readonly clients: Clients;
-  /** rewrites the conf with `over` on top of conf('sha256') (undefined removes a key) and reloads the plugin in both brokers */
+  /** writes the conf file with `over` on top of conf('sha256') (undefined removes a key); nothing is reloaded */
+  writeConf(over: Record<string, string | undefined>): void;
+  /** writeConf(over), then reloads the plugin in both brokers */
   reconfigure(over: Record<string, string | undefined>): Promise<void>;
 }
 
@@ -266,6 +268,7 @@ export function runAuthKit(b: KitBackend): void {
           strict: () => strict,
           open: () => open,
           clients,
+          writeConf: (over) => writeConf('sha256', over),
           reconfigure: async (over) => {
             writeConf('sha256', over);
             await strict.node.plugins!.reload(b.plugin);

@@ -1,7 +1,5 @@
 // emqx_auth_mysql end to end: a real MariaDB with EMQX's mqtt.sql tables, the plugin loaded from
 // plugins/emqx_auth_mysql/dist (build first), the shared conformance kit and real mqtt.js clients.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { KIT_ACL, KIT_HASH_USERS, KIT_USERS, puback, runAuthKit, suback, type KitRule } from '../../../test/authkit';
 import { startService, type Service } from '../../../test/services/index';
@@ -57,7 +55,6 @@ const OWN_ACL = `INSERT INTO mqtt_acl (allow, ipaddr, username, clientid, access
 
 let svc: Service;
 let admin: mysql.Connection;
-let etcDir: string;
 
 const env = (): mysql.ConnectionOptions => ({
   host: svc.env.MYSQL_HOST,
@@ -82,13 +79,6 @@ function conf(hash: string): Record<string, string> {
   };
 }
 
-const writeConf = (over: Record<string, string | undefined>): void => {
-  const lines = Object.entries({ ...conf('sha256'), ...over })
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k} = ${v}`);
-  writeFileSync(join(etcDir, `${NAME}.conf`), lines.join('\n') + '\n');
-};
-
 runAuthKit({
   plugin: NAME,
   title: 'MariaDB',
@@ -96,8 +86,7 @@ runAuthKit({
   hashes: ['plain', 'md5', 'sha', 'sha256', 'sha512', 'bcrypt', 'salt,sha256', 'sha256,salt', 'salt,md5', 'pbkdf2,sha256,1000,20'],
   acl: 'rules',
   superuser: true,
-  async setup(e) {
-    etcDir = e.etcDir;
+  async setup() {
     svc = await startService('mariadb');
     admin = await mysql.createConnection(env());
     admin.on('error', () => undefined); // svc.down() kills its connection
@@ -195,25 +184,25 @@ runAuthKit({
 
     test('an unsupported password_hash: a reload keeps the running instance serving; a load fails', async () => {
       const node = kit.strict().node;
-      writeConf({ 'auth.mysql.password_hash': 'sha384' });
+      kit.writeConf({ 'auth.mysql.password_hash': 'sha384' });
       await expect(node.plugins!.reload(NAME)).rejects.toThrow(/unsupported password_hash.*rolled back: emqx_auth_mysql \S+ keeps running/);
       expect(node.plugins!.isLoaded(NAME)).toBe(true);
       expect(await kit.clients.code(kit.strict().url, alice)).toBe(0);
       await node.plugins!.unload(NAME);
       await expect(node.plugins!.load(NAME)).rejects.toThrow(/unsupported password_hash/);
       expect(node.plugins!.isLoaded(NAME)).toBe(false);
-      writeConf({});
+      kit.writeConf({});
       await node.plugins!.load(NAME);
     });
 
     test('load fails when MySQL cannot be reached (EMQX: the pool cannot start), and nothing is left hooked', async () => {
       const node = kit.strict().node;
       await node.plugins!.unload(NAME);
-      writeConf({ 'auth.mysql.server': '127.0.0.1:1' });
+      kit.writeConf({ 'auth.mysql.server': '127.0.0.1:1' });
       await expect(node.plugins!.load(NAME)).rejects.toThrow(/can't connect to MySQL/);
       expect(node.plugins!.isLoaded(NAME)).toBe(false);
       expect(node.registry.tapCount(NAME)).toBe(0);
-      writeConf({});
+      kit.writeConf({});
       await node.plugins!.load(NAME);
     });
   },
