@@ -64,8 +64,6 @@ export class Listener {
   readonly connections = new Set<Connection>();
   /** connections closed for a missing or bad PROXY header */
   proxyErrors = 0;
-  /** TLS-PSK handshakes refused: the identity had no secret */
-  pskUnknown = 0;
   /** sockets still waiting for their PROXY header */
   private proxyWaiting = 0;
   /** max_conn_rate; undefined when unlimited */
@@ -224,7 +222,6 @@ export class Listener {
       this.env.logger.error(`listener ${this.id}: tls_handshake.psk_lookup failed: ${(e as Error).message}`);
     }
     if (secret instanceof Uint8Array && secret.length > 0) return secret;
-    this.pskUnknown++;
     this.env.metrics['client.psk.unknown']++;
     this.env.logger.warning(`listener ${this.id}: TLS-PSK identity ${JSON.stringify(identity)} has no secret; handshake refused`);
     return null;
