@@ -7,6 +7,8 @@ import { parseAcl } from './access/index.js';
 import type { ListenerSpec } from './listener/listeners.js';
 import { createLogger, type LogLevel } from './logger.js';
 import type { BrokerOptions } from './node.js';
+import type { ClusterConfig } from './cluster/cluster.js';
+import { parseServer } from '@nemq/sdk';
 
 export function listenerFromConfig(l: ListenerConfig): ListenerSpec {
   const spec: ListenerSpec = {
@@ -73,10 +75,54 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
     authOrder: cfg.acl.authOrder,
     aclOrder: cfg.acl.aclOrder,
   };
+  const cluster = clusterFromConfig(cfg);
+  if (cluster) opts.cluster = cluster;
   if (cfg.acl.aclFile) {
     const file = cfg.acl.aclFile;
     const rules = parseAcl(readFileSync(file, 'utf8'), file);
     opts.fileAcl = (ci, action, topic) => checkRules(rules, ci, action, topic);
   }
   return opts;
+}
+
+/** `cluster.redis.server` set: the cluster's settings (cluster.*, rpc.*, node.cookie) */
+export function clusterFromConfig(cfg: Config): ClusterConfig | undefined {
+  const servers = cfg.get('cluster.redis.server') as string[] | undefined;
+  if (!servers || servers.length === 0) return undefined;
+  const g = <T>(k: string): T => cfg.get(k) as T;
+  const name = cfg.node.name;
+  const host = name.slice(name.indexOf('@') + 1);
+  // rpc.port_discovery = stateless: emqxN@host listens on 5370 + N, a name without N on 5369 (gen_rpc)
+  const n = /(\d+)$/.exec(name.slice(0, name.indexOf('@')));
+  const port = g<string>('rpc.port_discovery') === 'manual' ? g<number>('rpc.tcp_server_port') : n ? 5370 + Number(n[1]) : 5369;
+  const password = g<string | undefined>('cluster.redis.password');
+  const username = g<string | undefined>('cluster.redis.username');
+  return {
+    name: g<string>('cluster.name'),
+    cookie: cfg.node.cookie,
+    discovery: g<string>('cluster.discovery'),
+    seeds: g<string[] | undefined>('cluster.static.seeds') ?? [],
+    autoclean: g<number | undefined>('cluster.autoclean'),
+    redis: {
+      type: g<'single' | 'sentinel' | 'cluster'>('cluster.redis.type'),
+      servers: servers.map((s) => parseServer(s, 'cluster.redis.server', 6379)),
+      sentinel: g<string>('cluster.redis.sentinel'),
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      database: g<number>('cluster.redis.database'),
+    },
+    heartbeat: g<number>('cluster.redis.heartbeat'),
+    nodeTimeout: g<number>('cluster.redis.node_timeout'),
+    rpc: {
+      clients: g<number>('rpc.tcp_client_num') || 1,
+      batchSize: g<number>('rpc.async_batch_size'),
+      connectTimeout: g<number>('rpc.connect_timeout'),
+      authTimeout: g<number>('rpc.authentication_timeout'),
+      callTimeout: g<number>('rpc.call_receive_timeout'),
+      keepaliveIdle: g<number>('rpc.socket_keepalive_idle') * 1000,
+      listenHost: g<string>('rpc.tcp_server_ip'),
+      port,
+      advertiseHost: host,
+    },
+  };
 }

@@ -25,6 +25,9 @@ import { Flapping } from './access/flapping.js';
 import type { FlappingPolicy } from './config/types.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
 import type { CtlPort, PluginHost } from './ports.js';
+import type { ClusterSessions } from './channel/core.js';
+import { ClusterNode, type ClusterConfig } from './cluster/cluster.js';
+import { registerClusterCommand } from './cluster/ctl.js';
 
 /** the EMQX version we behave as (status, $SYS/brokers/<node>/version) */
 export const VERSION = '4.3.0';
@@ -57,6 +60,8 @@ export interface BrokerOptions {
   /** `auth_order` / `acl_order`: plugins (or EMQX's short names) tried first, in this order */
   authOrder?: readonly string[];
   aclOrder?: readonly string[];
+  /** `cluster.redis.server` set: this node clusters through Redis; unset: one node, no Redis */
+  cluster?: ClusterConfig;
 }
 
 export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
@@ -81,7 +86,9 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   readonly fileAcl: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
   private sys: SysPublisher | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private msgSeq = 0;
+  /** message ids start at a random base so ids stay unique across cluster nodes (takeover dedupe) */
+  private msgSeq = Math.floor(Math.random() * 2 ** 20) * 2 ** 32;
+  readonly clusterNode: ClusterNode | undefined;
   private stopping = false;
 
   constructor(readonly opts: BrokerOptions = {}) {
@@ -100,7 +107,21 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
       .map((s) => new Listener(s, this));
     if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
+    if (opts.cluster) this.clusterNode = new ClusterNode(this, opts.cluster);
     registerKernelCommands(this);
+    registerClusterCommand(this.ctl, this.nodeName, this.clusterNode);
+  }
+
+  async kickRemote(clientid: string): Promise<boolean> {
+    const c = this.clusterNode;
+    if (!c?.member) return false;
+    const owner = await c.ownerOf(clientid);
+    const p = owner && owner !== this.nodeName ? c.peers.get(owner) : undefined;
+    return p ? Boolean(await p.call('kick', { clientid }).catch(() => false)) : false;
+  }
+
+  get cluster(): ClusterSessions | undefined {
+    return this.clusterNode?.sessions;
   }
 
   zone(name: string): Zone {
@@ -155,6 +176,7 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
       await this.ctlServer.start();
     }
     try {
+      await this.clusterNode?.start();
       await this.plugins?.boot();
       const started: Listener[] = [];
       try {
@@ -169,6 +191,7 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
       }
     } catch (err) {
       await this.plugins?.stopAll();
+      await this.clusterNode?.stop();
       await this.ctlServer?.stop();
       throw err;
     }
@@ -180,6 +203,7 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
       publish: (m) => this.broker.publish(m),
       stats: () => this.statsSnapshot(),
       metrics: () => this.metrics.snapshot(),
+      brokers: () => (this.clusterNode ? this.clusterNode.runningNodes().join(',') : this.nodeName),
     }, o.sysInterval ?? 60000, o.sysHeartbeat ?? 30000, o.presenceQos ?? 1);
     this.sys.start(this.registry);
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
@@ -199,8 +223,10 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     st.set('connections.count', conns);
     st.set('channels.count', this.cm.channels.size);
     st.set('sessions.count', this.cm.sessions.size);
-    st.set('topics.count', this.broker.router.routeCount);
-    st.set('routes.count', this.broker.router.routeCount);
+    // cluster-wide as EMQX's: rows of the route table, one per filter and node
+    const routes = this.clusterNode?.member ? this.clusterNode.routeRows : this.broker.router.routeCount;
+    st.set('topics.count', routes);
+    st.set('routes.count', routes);
     st.set('subscriptions.count', subs);
     st.set('subscribers.count', subs);
     st.set('suboptions.count', subs);
@@ -258,6 +284,7 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     await new Promise((r) => setTimeout(r, 50));
     for (const l of this.listeners) for (const c of [...l.connections]) c.destroy();
     await closed;
+    await this.clusterNode?.stop();
     await this.plugins?.stopAll();
   }
 }

@@ -47,7 +47,9 @@ export interface CtlPort {
   readonly registry: Pick<HookRegistry, 'errors'>;
   statsSnapshot(): Record<string, number>;
   readonly cm: Pick<ChannelManager, 'sessions' | 'channels' | 'kick'>;
-  readonly broker: { readonly router: Pick<Router, 'filters'> };
+  readonly broker: { readonly router: Pick<Router, 'rows'> };
+  /** `clients kick` of a client on another cluster node */
+  kickRemote?(clientid: string): Promise<boolean>;
   readonly subscriptions: Pick<Subscriptions, 'subscribe' | 'unsubscribe'>;
   readonly listeners: ReadonlyArray<Pick<Listener, 'spec' | 'address' | 'connections' | 'start' | 'stop'>>;
   /** undefined when plugins are off */

@@ -8,6 +8,8 @@ export type { AclResult, ClientInfo, ConnInfo, MessageFlags, MessageHeaders, Pub
 export class Message implements SdkMessage {
   /** lazily built encoder shared by every subscriber (undefined on a message a plugin built itself) */
   encoder: PublishEncoder | undefined = undefined;
+  /** the message as cluster peers receive it, built on the first forward (cluster/wire.ts) */
+  wire: Buffer | undefined = undefined;
   headers: MessageHeaders;
   constructor(
     public readonly id: number,

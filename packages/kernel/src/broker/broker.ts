@@ -24,13 +24,45 @@ export class Broker {
     ctx.metrics['messages.publish']++;
     const res = this.router.match(msg.topic);
     const n = this.dispatch(msg, res);
-    if (n === 0) {
-      ctx.metrics['messages.dropped']++;
-      ctx.metrics['messages.dropped.no_subscribers']++;
-      const dropped = ctx.registry.hooks['message.dropped'];
-      if (dropped.isUsed()) dropped.call(msg, { node: ctx.nodeName }, 'no_subscribers');
-    }
+    if (n === 0) this.noSubscribers(msg);
     return n;
+  }
+
+  /**
+   * A forward from a cluster peer (EMQX's dispatch(Filter, Delivery)): this node's subscribers
+   * of that one filter, or of one member of its shared group. None: dropped, no_subscribers.
+   */
+  dispatchForward(filter: string, group: string | undefined, msg: Message): number {
+    const at = this.router.exact(filter);
+    let n = 0;
+    if (at !== undefined) {
+      if (group === undefined) {
+        const subs = at.subs;
+        for (let i = 0; i < subs.length; i++) {
+          const s = subs[i]!;
+          if (s.subscriber.remote === true) continue;
+          s.subscriber.deliver(msg, s);
+          n++;
+        }
+      } else {
+        const g = at.group(group);
+        const m = g && pickMember(g, this.groupStrategies.get(group) ?? this.sharedStrategy, msg, true);
+        if (m) {
+          m.subscriber.deliver(msg, m);
+          n = 1;
+        }
+      }
+    }
+    if (n === 0) this.noSubscribers(msg);
+    return n;
+  }
+
+  private noSubscribers(msg: Message): void {
+    const ctx = this.ctx;
+    ctx.metrics['messages.dropped']++;
+    ctx.metrics['messages.dropped.no_subscribers']++;
+    const dropped = ctx.registry.hooks['message.dropped'];
+    if (dropped.isUsed()) dropped.call(msg, { node: ctx.nodeName }, 'no_subscribers');
   }
 
   private dispatch(msg: Message, res: MatchResult): number {
@@ -64,6 +96,10 @@ export class Broker {
 function deliverMerged(msg: Message, subs: readonly Subscription[]): number {
   const best = new Map<Subscription['subscriber'], { sub: Subscription; subids: number[] }>();
   for (const s of subs) {
+    if (s.subscriber.remote === true) {
+      s.subscriber.deliver(msg, s);
+      continue;
+    }
     const cur = best.get(s.subscriber);
     if (!cur) {
       best.set(s.subscriber, { sub: s, subids: s.opts.subid !== undefined ? [s.opts.subid] : [] });
@@ -76,5 +112,7 @@ function deliverMerged(msg: Message, subs: readonly Subscription[]): number {
     const merged = new Subscription(subscriber, sub.filter, { ...sub.opts, subids } as Subscription['opts']);
     subscriber.deliver(msg, merged);
   }
-  return best.size;
+  let n = best.size;
+  for (const s of subs) if (s.subscriber.remote === true) n++;
+  return n;
 }

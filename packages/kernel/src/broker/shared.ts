@@ -4,13 +4,14 @@ import type { SharedGroup, Subscription } from '../router/router.js';
 
 export type SharedStrategy = 'random' | 'round_robin' | 'sticky' | 'hash' | 'hash_clientid' | 'hash_topic' | 'local';
 
-export function pickMember(g: SharedGroup, strategy: SharedStrategy, msg: Message): Subscription | undefined {
+/** `localOnly`: a forward from a peer picks among this node's members only */
+export function pickMember(g: SharedGroup, strategy: SharedStrategy, msg: Message, localOnly = false): Subscription | undefined {
   const members = g.members;
   const n = members.length;
   if (n === 0) return undefined;
   if (strategy === 'sticky') {
     const s = g.sticky;
-    if (s !== undefined && s.subscriber.available) return s;
+    if (s !== undefined && s.subscriber.available && !(localOnly && s.subscriber.remote === true)) return s;
   }
   let start: number;
   switch (strategy) {
@@ -32,8 +33,10 @@ export function pickMember(g: SharedGroup, strategy: SharedStrategy, msg: Messag
   let fallback: Subscription | undefined;
   for (let k = 0; k < n; k++) {
     const m = members[(start + k) % n]!;
-    const sub = m.subscriber as { outlet?: unknown; available: boolean };
-    if (sub.outlet !== undefined) {
+    const sub = m.subscriber as { outlet?: unknown; available: boolean; remote?: boolean };
+    // `local`: a member on this node when there is one, a peer's only when not
+    if (sub.remote === true && (localOnly || (strategy === 'local' && g.local > 0))) continue;
+    if (sub.outlet !== undefined || sub.remote === true) {
       if (strategy === 'sticky') g.sticky = m;
       return m;
     }

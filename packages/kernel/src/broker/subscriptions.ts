@@ -11,6 +11,9 @@ import type { ClientInfo, SubOpts } from '../types.js';
 export type Subscribed = [topic: string, filter: string, opts: SubOpts];
 
 export class Subscriptions {
+  /** the cluster keeps persistent sessions' subscriptions in Redis */
+  onChange: ((session: Session) => void) | undefined = undefined;
+
   constructor(
     private readonly router: Router,
     private readonly registry: HookRegistry,
@@ -27,6 +30,7 @@ export class Subscriptions {
     const filter = mount(mountpoint, share.filter);
     const { sub, isNew } = session.subscribe(topic, filter, opts);
     if (isNew) this.router.add(sub);
+    if (this.onChange !== undefined) this.onChange(session);
     return [topic, filter, { ...opts, is_new: isNew }];
   }
 
@@ -51,6 +55,7 @@ export class Subscriptions {
     const sub = session.unsubscribe(topic);
     if (!sub) return undefined;
     this.router.remove(sub);
+    if (this.onChange !== undefined) this.onChange(session);
     const hook = this.registry.hooks['session.unsubscribed'];
     if (hook.isUsed()) hook.call(ci, sub.filter, sub.opts);
     return sub;

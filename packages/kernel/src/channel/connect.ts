@@ -8,6 +8,8 @@ import { Message } from '../types.js';
 import { connackFrame } from './connack.js';
 import { State, type ChannelCore } from './core.js';
 import { RC, authReasonCode } from './reason-codes.js';
+import { sessionOpts } from '../cm/cm.js';
+import type { SessionSnapshot } from '../session/handover.js';
 
 const NO_PROPS = Object.freeze({}) as Record<string, unknown>;
 
@@ -127,7 +129,33 @@ export function authDone(ch: ChannelCore, r: AuthResult): void {
     ch.will = new Message(env.nextMessageId(), w.qos, ch.clientinfo.clientid, { retain: w.retain, dup: false, sys: false },
       mount(ch.clientinfo.mountpoint, w.topic), w.payload, props, Date.now(), ch.headers());
   }
-  const { session, present } = env.cm.open(ch, p.clean);
+  const cluster = env.cluster;
+  if (cluster !== undefined && cluster.active) {
+    // the session may live on another node: lock, take over or discard there first
+    ch.busy = true;
+    const id = ch.clientinfo.clientid;
+    cluster.beforeOpen(id, p.clean).then(
+      (handover) => {
+        if (ch.state === State.Disconnected) {
+          if (handover) env.cm.adoptOffline(id, sessionOpts(zone), handover, expiry);
+          return cluster.abortOpen(id);
+        }
+        openSession(ch, p, expiry, handover);
+      },
+      (err) => {
+        cluster.abortOpen(id);
+        ch.internalError(err);
+      },
+    );
+    return;
+  }
+  openSession(ch, p, expiry, undefined);
+}
+
+function openSession(ch: ChannelCore, p: ConnectPacket, expiry: number, handover: SessionSnapshot | undefined): void {
+  const env = ch.env;
+  const zone = ch.zone;
+  const { session, present } = env.cm.open(ch, p.clean, handover);
   ch.session = session;
   session.expiryInterval = expiry;
   const window = Math.min(zone.maxInflight || 65535, ch.conninfo.receive_maximum);
@@ -179,6 +207,7 @@ export function authDone(ch: ChannelCore, r: AuthResult): void {
   session.outlet = ch;
   // [MQTT-4.4.0-1] resend the unacknowledged window, then queued messages
   session.resend();
+  env.cluster?.afterOpen(ch, session, handover);
   ch.runPending();
 }
 

@@ -8,7 +8,8 @@ import type { Broker } from '../broker/broker.js';
 import type { Subscriptions } from '../broker/subscriptions.js';
 import type { Message, AclResult, ClientInfo, ConnInfo, PubSub } from '../types.js';
 import type { Zone } from '../zone.js';
-import type { Session, Outlet } from '../session/session.js';
+import type { Session, Outlet, SessionOpts } from '../session/session.js';
+import type { SessionSnapshot } from '../session/handover.js';
 import type { AuthResult } from '../hooks/hookpoints.js';
 import type { AclCache } from '../access/cache.js';
 import type { Banned } from '../access/banned.js';
@@ -40,15 +41,29 @@ export interface Transport {
 
 export interface SessionManager {
   /** open or resume a session for this channel; kicks an existing connection [MQTT-3.1.4-3] */
-  open(ch: ChannelCore, cleanStart: boolean): { session: Session; present: boolean };
+  open(ch: ChannelCore, cleanStart: boolean, handover?: SessionSnapshot): { session: Session; present: boolean };
+  /** a handed-over session whose connection went away while it moved */
+  adoptOffline(id: string, opts: SessionOpts, snap: SessionSnapshot, expiry: number): void;
   closed(ch: ChannelCore, reason: string): void;
   /** the will of a connection that did not send DISCONNECT (delayed as asked) */
   scheduleWill(ch: ChannelCore, msg: Message, delaySec: number): void;
 }
 
+/** sessions across cluster nodes (cluster/sessions.ts): set while this node is a member */
+export interface ClusterSessions {
+  readonly active: boolean;
+  /** before the session opens here: the lock, then a takeover or discard on the node that has it */
+  beforeOpen(clientid: string, cleanStart: boolean): Promise<SessionSnapshot | undefined>;
+  /** after CONNACK: routes confirmed by the peers, the old node's pendings, the registry row */
+  afterOpen(ch: ChannelCore, session: Session, handover: SessionSnapshot | undefined): void;
+  /** the connection went away before its session opened */
+  abortOpen(clientid: string): void;
+}
+
 export interface ChannelEnv extends Ctx {
   readonly broker: Broker;
   readonly cm: SessionManager;
+  readonly cluster: ClusterSessions | undefined;
   /** the one subscribe/unsubscribe path */
   readonly subscriptions: Subscriptions;
   zone(name: string): Zone;

@@ -8,6 +8,17 @@ import { Session, type SessionOpts } from '../session/session.js';
 import type { Message } from '../types.js';
 import type { Zone } from '../zone.js';
 import { marks } from '../session/pressure.js';
+import { exportSession, importSession, takeQueue, type SessionSnapshot } from '../session/handover.js';
+
+/** what the cluster hears of sessions registered on this node (cluster/sessions.ts) */
+export interface SessionEvents {
+  /** the session ended for good here (terminated, discarded, expired, kicked) */
+  ended(clientid: string): void;
+  /** the session moved to another node */
+  moved(clientid: string): void;
+  /** a connection of this client closed (its will is now sent or scheduled here) */
+  closed(clientid: string): void;
+}
 
 /** 0xFFFFFFFF seconds: the session never expires */
 const NEVER = 0xffffffff;
@@ -22,9 +33,16 @@ export class ChannelManager implements SessionManager {
   /** one drop callback shared by every session */
   private readonly onDrop = (s: Session, msg: Message, reason: string): void => this.dropped(s, msg, reason);
 
+  /** set by the cluster while this node is a member */
+  events: SessionEvents | undefined = undefined;
+
   constructor(private readonly ctx: Ctx, private readonly broker: Broker) {}
 
-  open(ch: Channel, cleanStart: boolean): { session: Session; present: boolean } {
+  /**
+   * `handover`: the session as another node (or Redis, after a node crash) held it;
+   * with clean_start = 0 it becomes this node's session, present = 1.
+   */
+  open(ch: Channel, cleanStart: boolean, handover?: SessionSnapshot): { session: Session; present: boolean } {
     const ci = ch.clientinfo;
     const id = ci.clientid;
     const old = this.channels.get(id);
@@ -52,6 +70,12 @@ export class ChannelManager implements SessionManager {
       clearTimeout(t);
       this.expiry.delete(id);
     }
+    if (!session && handover && !cleanStart) {
+      session = this.adopt(id, sessionOpts(ch.zone), handover);
+      this.ctx.metrics['session.resumed']++;
+      if (hooks['session.resumed'].isUsed()) hooks['session.resumed'].call(ci, session.info());
+      return { session, present: true };
+    }
     if (session && !cleanStart) {
       session.opts = sessionOpts(ch.zone);
       this.ctx.metrics['session.resumed']++;
@@ -70,20 +94,74 @@ export class ChannelManager implements SessionManager {
     return { session, present: false };
   }
 
-  closed(ch: Channel, reason: string): void {
-    const id = ch.clientinfo.clientid;
-    if (this.channels.get(id) === ch) this.channels.delete(id);
-    const session = ch.session;
-    if (!session || this.sessions.get(id) !== session) return;
-    if (session.retryTimer) {
-      clearTimeout(session.retryTimer);
-      session.retryTimer = undefined;
+  /** a session built from a snapshot, subscribed in the router */
+  adopt(id: string, opts: SessionOpts, snap: SessionSnapshot): Session {
+    const session = new Session(id, opts, this.onDrop);
+    importSession(session, snap);
+    for (const [key, filter, o] of snap.subs) {
+      const { sub, isNew } = session.subscribe(key, filter, o);
+      if (isNew) this.broker.router.add(sub);
     }
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  /**
+   * Takeover from another node, step one (EMQX's {takeover,'begin'}): the connection here
+   * gets DISCONNECT 0x8E; the session keeps its subscriptions, so what arrives meanwhile
+   * queues, and hands over everything else. Undefined when there is no session here.
+   */
+  takeoverBegin(id: string): SessionSnapshot | undefined {
+    const session = this.sessions.get(id);
+    if (!session) return undefined;
+    const t = this.expiry.get(id);
+    if (t) {
+      clearTimeout(t);
+      this.expiry.delete(id);
+    }
+    this.cancelWill(id);
+    const ch = this.channels.get(id);
+    this.ctx.metrics['session.takeovered']++;
+    const hook = this.ctx.registry.hooks['session.takeovered'];
+    if (hook.isUsed()) hook.call(ch?.clientinfo ?? ({ clientid: id } as Channel['clientinfo']), session.info());
+    if (ch) {
+      ch.detachSession();
+      ch.kick(RC.SESSION_TAKEN_OVER, 'takeovered');
+    }
+    return exportSession(session);
+  }
+
+  /** step two ({takeover,'end'}): the messages queued since step one; the session is gone from here */
+  takeoverEnd(id: string): SessionSnapshot['mqueue'] {
+    const session = this.sessions.get(id);
+    if (!session || this.channels.has(id)) return [];
+    const q = takeQueue(session);
+    for (const sub of session.subscriptions.values()) this.broker.router.remove(sub);
+    session.subscriptions.clear();
+    this.sessions.delete(id);
+    this.events?.moved(id);
+    return q;
+  }
+
+  /** a clean start on another node: the connection here gets 0x8E, the session ends */
+  discard(id: string): boolean {
+    const ch = this.channels.get(id);
+    const session = this.sessions.get(id);
+    if (!ch && !session) return false;
+    if (ch) ch.kick(RC.SESSION_TAKEN_OVER, 'discarded');
+    const s = this.sessions.get(id);
+    if (s) {
+      this.ctx.metrics['session.discarded']++;
+      const hook = this.ctx.registry.hooks['session.discarded'];
+      if (hook.isUsed()) hook.call(ch?.clientinfo ?? ({ clientid: id } as Channel['clientinfo']), s.info());
+      this.destroy(s, ch);
+    }
+    return true;
+  }
+
+  /** a persistent session with nobody connected ends after its expiry interval */
+  private armExpiry(id: string, session: Session, ch: Channel | undefined): void {
     const exp = session.expiryInterval;
-    if (exp === 0) {
-      this.terminate(session, ch, reason);
-      return;
-    }
     if (exp >= NEVER) return;
     const until = Date.now() + exp * 1000;
     const arm = (): void => {
@@ -97,6 +175,32 @@ export class ChannelManager implements SessionManager {
       this.expiry.set(id, timer);
     };
     arm();
+  }
+
+  /** a handed-over session whose new connection went away before it was attached */
+  adoptOffline(id: string, opts: SessionOpts, snap: SessionSnapshot, expiry: number): void {
+    if (this.sessions.has(id)) return;
+    const session = this.adopt(id, opts, snap);
+    session.expiryInterval = expiry;
+    if (expiry === 0) return this.terminate(session, undefined, 'closed');
+    this.armExpiry(id, session, undefined);
+  }
+
+  closed(ch: Channel, reason: string): void {
+    const id = ch.clientinfo.clientid;
+    if (this.channels.get(id) === ch) this.channels.delete(id);
+    this.events?.closed(id);
+    const session = ch.session;
+    if (!session || this.sessions.get(id) !== session) return;
+    if (session.retryTimer) {
+      clearTimeout(session.retryTimer);
+      session.retryTimer = undefined;
+    }
+    if (session.expiryInterval === 0) {
+      this.terminate(session, ch, reason);
+      return;
+    }
+    this.armExpiry(id, session, ch);
   }
 
   scheduleWill(ch: Channel, msg: Message, delaySec: number): void {
@@ -145,7 +249,10 @@ export class ChannelManager implements SessionManager {
     for (const sub of session.subscriptions.values()) this.broker.router.remove(sub);
     session.subscriptions.clear();
     if (session.retryTimer) clearTimeout(session.retryTimer);
-    if (this.sessions.get(session.clientid) === session) this.sessions.delete(session.clientid);
+    if (this.sessions.get(session.clientid) === session) {
+      this.sessions.delete(session.clientid);
+      this.events?.ended(session.clientid);
+    }
   }
 
   /** removes a session and kicks its connection (emqx_ctl clients kick) */

@@ -59,6 +59,15 @@ const rows = (list: readonly Row[]): SchemaEntry[] =>
 // ---------------------------------------------------------------- cluster
 const CLUSTER: Row[] = [
   ['cluster.name', str(), 'emqxcl', 'Cluster name.'],
+  // nemq's own: the cluster's control plane. Unset = one node, no Redis.
+  ['cluster.redis.server', list(), undefined, 'Redis holding the cluster state (host:port; several for sentinel or cluster). Unset: no cluster.'],
+  ['cluster.redis.type', en('single', 'sentinel', 'cluster'), 'single', 'Redis deployment: single, sentinel or cluster.'],
+  ['cluster.redis.sentinel', str(), 'mymaster', 'Sentinel master name.'],
+  ['cluster.redis.username', str(), undefined, 'Redis ACL user.'],
+  ['cluster.redis.password', str(), undefined, 'Redis password.'],
+  ['cluster.redis.database', int(0), '0', 'Redis database (single and sentinel).'],
+  ['cluster.redis.heartbeat', ms(), '2s', 'How often a node tells Redis it is alive.'],
+  ['cluster.redis.node_timeout', ms(), '6s', 'A node without a heartbeat this long is down: its routes and registry rows are removed.'],
   ['cluster.proto_dist', en('inet_tcp', 'inet6_tcp', 'inet_tls'), 'inet_tcp', 'Erlang distribution protocol (not used by nemq).'],
   ['cluster.discovery', en('manual', 'static', 'mcast', 'dns', 'etcd', 'k8s'), 'manual', 'How nodes find each other.'],
   ['cluster.autoheal', bool(), 'off', 'Heal network partitions automatically.'],

@@ -84,7 +84,7 @@ export function registerKernelCommands(node: CtlPort): void {
     return ctl.usage('plugins');
   });
 
-  ctl.register(OWNER, 'clients', [['clients list', 'List all clients'], ['clients show <ClientId>', 'Show a client'], ['clients kick <ClientId>', 'Kick out a client']], (args) => {
+  ctl.register(OWNER, 'clients', [['clients list', 'List all clients'], ['clients show <ClientId>', 'Show a client'], ['clients kick <ClientId>', 'Kick out a client']], async (args) => {
     const [sub, id] = args;
     const line = (clientid: string): string | undefined => {
       const s = node.cm.sessions.get(clientid);
@@ -116,7 +116,8 @@ export function registerKernelCommands(node: CtlPort): void {
       return [...ids].map((i) => line(i)).filter(Boolean).join('\n') + (ids.size ? '\n' : '');
     }
     if (sub === 'show' && id !== undefined) return (line(id) ?? 'Not Found.') + '\n';
-    if (sub === 'kick' && id !== undefined) return node.cm.kick(id) ? 'ok\n' : 'Not Found.\n';
+    // list and show are this node's (EMQX); kick reaches the node holding the client
+    if (sub === 'kick' && id !== undefined) return node.cm.kick(id) || (await node.kickRemote?.(id)) ? 'ok\n' : 'Not Found.\n';
     return ctl.usage('clients');
   });
 
@@ -158,12 +159,12 @@ export function registerKernelCommands(node: CtlPort): void {
 
   ctl.register(OWNER, 'routes', [['routes list', 'List all routes'], ['routes show <Topic>', 'Show a route']], (args) => {
     const [sub, topic] = args;
-    if (sub === 'list' && args.length === 1) {
-      const f = node.broker.router.filters();
-      return f.map((t) => `${t} -> ${node.nodeName}`).join('\n') + (f.length ? '\n' : '');
-    }
+    // cluster-wide: the route table's rows, one per filter and node
+    const rows = node.broker.router.rows(node.nodeName);
+    if (sub === 'list' && args.length === 1) return rows.map(([t, n]) => `${t} -> ${n}`).join('\n') + (rows.length ? '\n' : '');
     if (sub === 'show' && topic !== undefined) {
-      return node.broker.router.filters().includes(topic) ? `${topic} -> ${node.nodeName}\n` : 'Not Found.\n';
+      const hit = rows.filter(([t]) => t === topic);
+      return hit.length ? hit.map(([t, n]) => `${t} -> ${n}`).join('\n') + '\n' : 'Not Found.\n';
     }
     return ctl.usage('routes');
   });

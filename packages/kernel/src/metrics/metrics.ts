@@ -55,6 +55,8 @@ export class Metrics {
   'messages.dropped.await_pubrel_timeout' = 0;
   'messages.dropped.no_subscribers' = 0;
   'messages.forward' = 0;
+  /** forwards lost on a link to a peer that went down (nemq) */
+  'messages.forward.dropped' = 0;
   'messages.retained' = 0;
   'messages.delayed' = 0;
   'messages.delivered' = 0;

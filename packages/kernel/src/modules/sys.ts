@@ -11,6 +11,8 @@ export interface SysSource {
   publish(msg: Message): void;
   stats(): Record<string, number>;
   metrics(): Record<string, number>;
+  /** `$SYS/brokers`: the running nodes, comma separated */
+  brokers?(): string;
 }
 
 export class SysPublisher {
@@ -21,7 +23,7 @@ export class SysPublisher {
   start(reg: HookRegistry): void {
     const prefix = `$SYS/brokers/${this.src.nodeName}/`;
     const info = (): void => {
-      this.pub('$SYS/brokers', this.src.nodeName, true);
+      this.pub('$SYS/brokers', this.src.brokers?.() ?? this.src.nodeName, true);
       this.pub(prefix + 'version', this.src.version, true);
       this.pub(prefix + 'sysdescr', 'nemq, an EMQX compatible MQTT broker', true);
     };

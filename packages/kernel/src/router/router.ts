@@ -9,7 +9,12 @@ export interface Subscriber {
   deliver(msg: Message, sub: Subscription): void;
   /** false when a shared-subscription member should be skipped (offline and not persistent) */
   readonly available: boolean;
+  /** set on a cluster peer standing in for its subscribers (cluster/routes.ts) */
+  readonly remote?: boolean;
 }
+
+/** told when a filter gains its first subscriber on this node, or loses its last (the cluster's route rows) */
+export type LocalRouteListener = (filter: string, group: string | undefined, added: boolean) => void;
 
 export class Subscription {
   constructor(
@@ -26,6 +31,8 @@ export class SharedGroup {
   next = 0;
   /** sticky choice */
   sticky: Subscription | undefined = undefined;
+  /** members on this node (not cluster peers) */
+  local = 0;
   constructor(public readonly group: string, public readonly filter: string) {}
 }
 
@@ -33,6 +40,8 @@ class Node {
   children: Map<string, Node> | undefined = undefined;
   subs: Subscription[] | undefined = undefined;
   groups: Map<string, SharedGroup> | undefined = undefined;
+  /** plain subscriptions on this node (not cluster peers) */
+  local = 0;
 }
 
 export interface MatchResult {
@@ -50,6 +59,8 @@ export class Router {
   private readonly cache = new Map<string, MatchResult>();
   /** number of distinct filters holding at least one subscription */
   private filterCount = 0;
+  /** the cluster, when there is one */
+  onLocal: LocalRouteListener | undefined = undefined;
 
   get routeCount(): number {
     return this.filterCount;
@@ -59,13 +70,16 @@ export class Router {
     const node = this.nodeFor(sub.filter, true)!;
     const group = sub.opts.share;
     const wasEmpty = isEmpty(node);
+    const local = sub.subscriber.remote !== true;
     if (group === undefined) {
       (node.subs ??= []).push(sub);
+      if (local && node.local++ === 0 && this.onLocal) this.onLocal(sub.filter, undefined, true);
     } else {
       node.groups ??= new Map();
       let g = node.groups.get(group);
       if (!g) node.groups.set(group, (g = new SharedGroup(group, sub.filter)));
       g.members.push(sub);
+      if (local && g.local++ === 0 && this.onLocal) this.onLocal(sub.filter, group, true);
     }
     if (wasEmpty) this.filterCount++;
     this.cache.clear();
@@ -76,14 +90,17 @@ export class Router {
     if (!node) return false;
     let removed = false;
     const group = sub.opts.share;
+    const local = sub.subscriber.remote !== true;
     if (group === undefined) {
       removed = removeFrom(node.subs, sub);
+      if (removed && local && --node.local === 0 && this.onLocal) this.onLocal(sub.filter, undefined, false);
     } else {
       const g = node.groups?.get(group);
       if (g) {
         removed = removeFrom(g.members, sub);
         if (g.sticky === sub) g.sticky = undefined;
         if (g.members.length === 0) node.groups!.delete(group);
+        if (removed && local && --g.local === 0 && this.onLocal) this.onLocal(sub.filter, group, false);
       }
     }
     if (removed) {
@@ -112,6 +129,33 @@ export class Router {
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(topic, res);
     return res;
+  }
+
+  /** the subscriptions of exactly this filter (a forward from a cluster peer names its filter) */
+  exact(filter: string): { subs: readonly Subscription[]; group(name: string): SharedGroup | undefined } | undefined {
+    const node = this.nodeFor(filter, false);
+    if (!node) return undefined;
+    return { subs: node.subs ?? [], group: (name) => node.groups?.get(name) };
+  }
+
+  /** one row per (filter, node) as EMQX's emqx_route: this node's name for local subscribers, a peer's for remote */
+  rows(self: string): Array<[filter: string, node: string]> {
+    const out: Array<[string, string]> = [];
+    const visit = (node: Node, path: string[]): void => {
+      if (!isEmpty(node)) {
+        const f = path.join('/');
+        const seen = new Set<string>();
+        const add = (s: Subscription): void => {
+          const n = s.subscriber.remote === true ? s.subscriber.clientid : self;
+          if (!seen.has(n)) (seen.add(n), out.push([f, n]));
+        };
+        node.subs?.forEach(add);
+        if (node.groups) for (const g of node.groups.values()) g.members.forEach(add);
+      }
+      if (node.children) for (const [k, c] of node.children) visit(c, [...path, k]);
+    };
+    if (this.root.children) for (const [k, c] of this.root.children) visit(c, [k]);
+    return out;
   }
 
   /** every filter with subscribers (for `routes list` and `$SYS` stats) */
@@ -200,6 +244,8 @@ function hasOverlap(subs: Subscription[]): boolean {
   if (subs.length < 2) return false;
   const seen = new Set<Subscriber>();
   for (const s of subs) {
+    // a peer gets one forward per matching filter (EMQX): never merged
+    if (s.subscriber.remote === true) continue;
     if (seen.has(s.subscriber)) return true;
     seen.add(s.subscriber);
   }

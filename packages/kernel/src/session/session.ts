@@ -64,6 +64,8 @@ export class Session implements Subscriber {
   delivered = 0;
   /** backpressure: the queue reached high-water and has not been back to low-water */
   pressing = false;
+  /** message ids delivered while a cross-node takeover is finishing (cluster.ts) */
+  seen: Set<number> | undefined = undefined;
   /** the channels this session holds while pressing */
   private holding: Feeder[] = NO_FEEDERS;
 
@@ -116,6 +118,11 @@ export class Session implements Subscriber {
   }
 
   enqueueOrSend(msg: Message, qos: number, retain: boolean, subids: number[] | undefined): void {
+    // a cross-node takeover: a message may come both directly and in the old node's pendings
+    if (this.seen !== undefined) {
+      if (this.seen.has(msg.id)) return;
+      this.seen.add(msg.id);
+    }
     const outlet = this.outlet;
     if (outlet === undefined) {
       if (qos === 0 && !this.opts.mqueueStoreQos0) {
@@ -179,6 +186,15 @@ export class Session implements Subscriber {
     if (list === NO_FEEDERS) return;
     this.holding = NO_FEEDERS;
     for (let i = 0; i < list.length; i++) list[i]!.unhold();
+  }
+
+  /** takeover (handover.ts): the next packet id, and setting it on the new node */
+  peekPid(): number {
+    return this.nextPid;
+  }
+
+  setPid(pid: number): void {
+    if (pid >= 1 && pid <= 65535) this.nextPid = pid;
   }
 
   private allocPid(): number {
