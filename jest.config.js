@@ -9,7 +9,7 @@ const base = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
 };
 // services: suites that start MariaDB, Mosquitto or the Kafka mock (test/services/index.ts)
-const services = ['<rootDir>/packages/*/test/**/*.e2e.test.ts', '<rootDir>/plugins/*/test/**/*.e2e.test.ts', '<rootDir>/test/services/**/*.test.ts'];
+const services = ['<rootDir>/packages/*/test/**/*.e2e.test.ts', '<rootDir>/plugins/*/test/**/*.e2e.test.ts', '<rootDir>/test/services/**/*.test.ts', '<rootDir>/test/cluster/**/*.test.ts'];
 module.exports = {
   projects: [
     {
@@ -22,7 +22,7 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/services/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/services/', '<rootDir>/test/cluster/'],
     },
     { ...base, displayName: 'services', testMatch: services },
   ],

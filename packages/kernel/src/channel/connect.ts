@@ -8,7 +8,7 @@ import { Message } from '../types.js';
 import { connackFrame } from './connack.js';
 import { State, type ChannelCore } from './core.js';
 import { RC, authReasonCode } from './reason-codes.js';
-import { sessionOpts } from '../cm/cm.js';
+import { sessionOpts } from '../session/zone-opts.js';
 import type { SessionSnapshot } from '../session/handover.js';
 
 const NO_PROPS = Object.freeze({}) as Record<string, unknown>;

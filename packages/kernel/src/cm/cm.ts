@@ -6,8 +6,7 @@ import type { Channel, SessionManager } from '../channel/channel.js';
 import { RC } from '../channel/reason-codes.js';
 import { Session, type SessionOpts } from '../session/session.js';
 import type { Message } from '../types.js';
-import type { Zone } from '../zone.js';
-import { marks } from '../session/pressure.js';
+import { sessionOpts } from '../session/zone-opts.js';
 import { exportSession, importSession, takeQueue, type SessionSnapshot } from '../session/handover.js';
 
 /** what the cluster hears of sessions registered on this node (cluster/sessions.ts) */
@@ -283,29 +282,4 @@ export class ChannelManager implements SessionManager {
   }
 }
 
-const optsByZone = new WeakMap<Zone, SessionOpts>();
-
-/** the session settings of a zone, one shared object per zone */
-export function sessionOpts(z: Zone): SessionOpts {
-  let o = optsByZone.get(z);
-  if (o === undefined) optsByZone.set(z, (o = makeSessionOpts(z)));
-  return o;
-}
-
-function makeSessionOpts(z: Zone): SessionOpts {
-  const m = marks(z.backpressure, z.maxMqueueLen, z.backpressureHighWatermark, z.backpressureLowWatermark);
-  return {
-    maxInflight: z.maxInflight,
-    maxMqueueLen: z.maxMqueueLen,
-    mqueueStoreQos0: z.mqueueStoreQos0,
-    mqueuePriorities: z.mqueuePriorities ? new Map(Object.entries(z.mqueuePriorities)) : null,
-    mqueueDefaultPriority: z.mqueueDefaultPriority === 'highest' ? Infinity : 0,
-    retryInterval: z.retryInterval,
-    maxAwaitingRel: z.maxAwaitingRel,
-    awaitRelTimeout: z.awaitRelTimeout,
-    upgradeQos: z.upgradeQos,
-    ignoreLoopDeliver: z.ignoreLoopDeliver,
-    highWatermark: m.highWatermark,
-    lowWatermark: m.lowWatermark,
-  };
-}
+export { sessionOpts };
