@@ -43,6 +43,8 @@ export async function startNode(name: string, redis: string, extra: Record<strin
 }
 
 export async function stopNodes(nodes: ClusterProc[]): Promise<void> {
+  // CLUSTER_DEBUG=1: every node's log on stdout
+  if (process.env.CLUSTER_DEBUG) for (const n of nodes) process.stdout.write(`---- ${n.name}\n${n.output()}\n`);
   await Promise.all(nodes.map(async (n) => {
     await n.stop();
     rmSync(n.dir, { recursive: true, force: true });

@@ -68,6 +68,8 @@ export class ClusterNode implements LinkHandler {
   private alive = new Map<string, number>();
   private endpoints = new Map<string, Endpoint>();
   private readonly downSince = new Map<string, number>();
+  /** when our Redis connection last came (back) up: no heartbeat could be written before */
+  private healthySince = Date.now();
   private lastId = '0-0';
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -121,11 +123,12 @@ export class ClusterNode implements LinkHandler {
   async start(): Promise<void> {
     const cfg = this.cfg;
     this.port = await this.server.listen(cfg.rpc.listenHost, cfg.rpc.port);
-    this.store = new Store(connect(cfg.redis, cfg.rpc.connectTimeout), cfg.name);
-    this.reader = connect(cfg.redis, cfg.rpc.connectTimeout);
+    this.store = new Store(connect(cfg.redis, cfg.rpc.connectTimeout, cfg.rpc.callTimeout), cfg.name);
+    this.reader = connect(cfg.redis, cfg.rpc.connectTimeout, undefined);
     this.store.r.on('error', () => undefined);
     this.reader.on('error', () => undefined);
     this.store.r.on('ready', () => {
+      this.healthySince = Date.now();
       if (this.readyOnce) void this.reassert();
       this.readyOnce = true;
     });
@@ -144,6 +147,7 @@ export class ClusterNode implements LinkHandler {
 
   private async boot(): Promise<void> {
     const cfg = this.cfg;
+    this.epoch = await this.store.epoch();
     await this.store.register(this.self, { host: cfg.rpc.advertiseHost, port: this.port, started: this.started }, cfg.nodeTimeout);
     this.lastId = await this.store.lastEventId();
     this.booted = true;
@@ -163,8 +167,13 @@ export class ClusterNode implements LinkHandler {
 
   // ---- membership ----
 
+  /** the Redis dataset we wrote to (store.epoch) */
+  private epoch = '';
+  private epochSeen: string | null = '';
+
   private async refresh(): Promise<void> {
     const v = await this.store.view();
+    this.epochSeen = v.epoch;
     this.members = v.members;
     this.alive = v.alive;
     this.endpoints = v.nodes;
@@ -181,9 +190,13 @@ export class ClusterNode implements LinkHandler {
   private async doTick(): Promise<void> {
     if (this.stopped) return;
     if (!this.booted) return this.boot();
+    if (this.reasserting) return this.reasserting;
     await this.store.beat(this.self, this.started, this.cfg.nodeTimeout);
     const before = new Map(this.alive);
     await this.refresh();
+    // Redis came back without our data (restart, failover to an empty replica): write ours again,
+    // do not read the empty member set as "removed from the cluster"
+    if (this.epochSeen !== this.epoch) return this.reassert();
     const isMember = this.members.has(this.self);
     if (isMember && !this.member) await this.enter();
     else if (!isMember && this.member) this.exit('removed from the cluster');
@@ -199,6 +212,8 @@ export class ClusterNode implements LinkHandler {
         if (restarted || !this.remote.nodes.has(m)) await this.loadRoutes(m);
         continue;
       }
+      // after a Redis outage or failover nobody's heartbeat got through: wait a full timeout
+      if (now - this.healthySince < this.cfg.nodeTimeout) continue;
       if (!this.downSince.has(m)) {
         this.downSince.set(m, now);
         this.nodeDown(m);
@@ -298,9 +313,17 @@ export class ClusterNode implements LinkHandler {
   }
 
   /** Redis restarted or failed over: it may have lost anything, so we write ours again */
-  private async reassert(): Promise<void> {
-    if (this.stopped) return;
+  private reasserting: Promise<void> | undefined;
+
+  private reassert(): Promise<void> {
+    this.reasserting ??= this.doReassert().finally(() => (this.reasserting = undefined));
+    return this.reasserting;
+  }
+
+  private async doReassert(): Promise<void> {
+    if (this.stopped || !this.booted) return;
     try {
+      const epoch = await this.store.epoch();
       await this.store.register(this.self, { host: this.cfg.rpc.advertiseHost, port: this.port, started: this.started }, this.cfg.nodeTimeout);
       if (this.member) {
         await this.store.addMembers(this.self);
@@ -308,7 +331,9 @@ export class ClusterNode implements LinkHandler {
         await this.sessions.reassert();
       }
       this.lastId = await this.store.lastEventId();
-      await this.tick();
+      // from here on a tick reads this dataset as ours
+      this.epoch = epoch;
+      await this.refresh();
       if (this.member) for (const m of this.members) if (m !== this.self && this.alive.has(m)) await this.loadRoutes(m);
       this.node.logger.info('cluster: Redis is back; routes and sessions re-asserted');
     } catch (err) {
@@ -489,16 +514,16 @@ export class ClusterNode implements LinkHandler {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    try {
+    const goodbye = async (): Promise<void> => {
       if (this.member) {
         // a clean stop: peers drop our routes now, not after the heartbeat times out
         await this.store.clean(this.self);
         await this.store.event(this.self, 'resync');
       }
       await this.store.r.del(this.store.k(`hb:${this.self}`));
-    } catch {
-      /* Redis is down: our heartbeat times out by itself */
-    }
+    };
+    // Redis down or slow: our heartbeat times out by itself
+    if (this.store.r.status === 'ready') await within(goodbye(), 3000).catch(() => undefined);
     for (const p of this.peers.values()) p.close();
     await this.server.close();
     this.store.r.disconnect();
@@ -508,6 +533,11 @@ export class ClusterNode implements LinkHandler {
 
 function rowsOf(s: Session): string[] {
   return [...s.subscriptions.values()].map((sub) => rowOf(sub.filter, sub.opts.share));
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_r, reject) => (t = setTimeout(() => reject(new Error('timeout')), ms)))]).finally(() => clearTimeout(t));
 }
 
 function waitUp(p: Peer, timeout: number): Promise<void> {

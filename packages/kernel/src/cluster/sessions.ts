@@ -14,6 +14,8 @@ import { messageRecord } from './wire.js';
 
 const LOCK_TTL = 15000;
 
+class LockBusy extends Error {}
+
 export interface SessionsHost {
   readonly self: string;
   readonly member: boolean;
@@ -44,15 +46,28 @@ export class ClusterSessionTable implements ClusterSessions, SessionEvents {
 
   async beforeOpen(clientid: string, cleanStart: boolean): Promise<SessionSnapshot | undefined> {
     const h = this.h;
+    // Redis unreachable: the client gets in on this node alone (no takeover from a peer);
+    // its registry row is written when Redis is back (reassert)
+    if (!h.store.ready) return undefined;
     const token = randomBytes(8).toString('hex');
-    for (let i = 0; ; i++) {
-      if (await h.store.lock(clientid, token, LOCK_TTL)) break;
-      // EMQX answers "client identifier not valid" when its lock is not acquired
-      if (i >= 40) throw new Error(`session lock of ${clientid} not acquired`);
-      await new Promise((r) => setTimeout(r, 25));
+    let owner: string | null;
+    let sess: Record<string, string>;
+    try {
+      for (let i = 0; ; i++) {
+        if (await h.store.lock(clientid, token, LOCK_TTL)) break;
+        // EMQX answers "client identifier not valid" when its lock is not acquired
+        if (i >= 40) throw new LockBusy(`session lock of ${clientid} not acquired`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      this.locks.set(clientid, token);
+      ({ owner, sess } = await h.store.lookup(clientid));
+    } catch (err) {
+      if (err instanceof LockBusy) throw err;
+      // Redis failed under us (a failover): as while it is unreachable, this node alone
+      h.log('warning', `session registry unreachable for ${clientid}: ${(err as Error).message}`);
+      this.locks.delete(clientid);
+      return undefined;
     }
-    this.locks.set(clientid, token);
-    const { owner, sess } = await h.store.lookup(clientid);
     const peer = owner && owner !== h.self ? h.peer(owner) : undefined;
     if (peer) {
       if (cleanStart) {
@@ -126,6 +141,7 @@ export class ClusterSessionTable implements ClusterSessions, SessionEvents {
   private async finish(ch: ChannelCore, session: Session): Promise<void> {
     const h = this.h;
     const id = session.clientid;
+    if (!h.store.ready) return this.abortOpen(id);
     try {
       await h.store.claim(id, h.self);
       if (session.expiryInterval > 0) await this.save(session);

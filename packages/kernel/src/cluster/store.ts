@@ -26,12 +26,13 @@ export type Conn = Redis | Cluster;
 
 const retry = (times: number): number => Math.min(times * 100, 1000);
 
-/** one connection as the settings say; `blocking` for the XREAD BLOCK reader */
-export function connect(s: RedisSettings, timeout: number): Conn {
+/** one connection as the settings say; no `commandTimeout` for the XREAD BLOCK reader */
+export function connect(s: RedisSettings, timeout: number, commandTimeout: number | undefined): Conn {
   const common: RedisOptions = {
     username: s.username,
     password: s.password,
     connectTimeout: timeout,
+    ...(commandTimeout !== undefined ? { commandTimeout } : {}),
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     retryStrategy: retry,
@@ -67,6 +68,12 @@ export class Store {
     this.k = (s) => ns + s;
   }
 
+  /** a random mark set once per Redis dataset: a new one means Redis lost what we wrote */
+  async epoch(): Promise<string> {
+    await this.r.set(this.k('epoch'), Math.random().toString(36).slice(2), 'NX');
+    return (await this.r.get(this.k('epoch'))) ?? '';
+  }
+
   async register(node: string, ep: Endpoint, ttl: number): Promise<void> {
     await this.r.multi().hset(this.k('nodes'), node, JSON.stringify(ep)).set(this.k(`hb:${node}`), String(ep.started), 'PX', ttl).exec();
   }
@@ -76,8 +83,8 @@ export class Store {
   }
 
   /** members, endpoints and which nodes beat (node → started) */
-  async view(): Promise<{ members: Set<string>; nodes: Map<string, Endpoint>; alive: Map<string, number> }> {
-    const [members, raw] = await Promise.all([this.r.smembers(this.k('members')), this.r.hgetall(this.k('nodes'))]);
+  async view(): Promise<{ members: Set<string>; nodes: Map<string, Endpoint>; alive: Map<string, number>; epoch: string | null }> {
+    const [members, raw, epoch] = await Promise.all([this.r.smembers(this.k('members')), this.r.hgetall(this.k('nodes')), this.r.get(this.k('epoch'))]);
     const nodes = new Map<string, Endpoint>();
     for (const [n, v] of Object.entries(raw)) {
       try {
@@ -92,7 +99,7 @@ export class Store {
     names.forEach((n, i) => {
       if (beats[i] != null) alive.set(n, Number(beats[i]));
     });
-    return { members: new Set(members), nodes, alive };
+    return { members: new Set(members), nodes, alive, epoch };
   }
 
   addMembers(...nodes: string[]): Promise<unknown> {
@@ -134,6 +141,11 @@ export class Store {
   }
 
   // ---- sessions ----
+
+  /** false while Redis is unreachable */
+  get ready(): boolean {
+    return this.r.status === 'ready';
+  }
 
   async lock(clientid: string, token: string, ttl: number): Promise<boolean> {
     return (await this.r.set(this.k(`lock:${clientid}`), token, 'PX', ttl, 'NX')) === 'OK';
