@@ -39,6 +39,11 @@ describe('emqx_ctl cluster (EMQX 4.3 output)', () => {
   });
 
   test('join prints success and the status, wrapped as Erlang prints it', async () => {
+    // retained messages from before the join: each node's are merged into the cluster's table
+    const p1 = await connect(n1.url, { clientId: 'pre-1' });
+    await p1.publishAsync('pre/one', 'from node 1', { qos: 1, retain: true });
+    const p2 = await connect(n2.url, { clientId: 'pre-2' });
+    await p2.publishAsync('pre/two', 'from node 2', { qos: 1, retain: true });
     expect(await n2.ctl('cluster', 'join', N1)).toBe(
       'Join the cluster successfully.\n' +
       `Cluster status: #{running_nodes => ['${N1}','${N2}'],\n` +
@@ -122,6 +127,64 @@ describe('shared subscriptions across nodes', () => {
     // round robin over the nodes: both nodes' members got some
     expect(collect(members[0]!).length).toBeGreaterThan(0);
     expect(collect(members[1]!).length + collect(members[2]!).length).toBeGreaterThan(0);
+  });
+});
+
+/** until `node` has `topic` in its retained store */
+async function waitRetained(node: ClusterProc, topic: string, present = true): Promise<void> {
+  const t0 = Date.now();
+  while ((await node.ctl('retainer', 'topics')).split('\n').includes(topic) !== present) {
+    if (Date.now() - t0 > 5000) throw new Error(`retained ${topic} ${present ? 'missing' : 'still there'} on ${node.name}`);
+  }
+}
+
+describe('cluster-wide tables', () => {
+  test('retained messages from before the join reach every node', async () => {
+    for (const n of [n1, n2, n3]) for (const t of ['pre/one', 'pre/two']) await waitRetained(n, t);
+    const s = await connect(n3.url, { clientId: 'pre-sub' });
+    await s.subscribeAsync('pre/+', { qos: 1 });
+    await waitFor(() => collect(s).length === 2, 5000, 'two retained messages');
+    expect(collect(s).map((m) => [m.topic, m.payload, m.packet.retain]).sort()).toEqual([['pre/one', 'from node 1', true], ['pre/two', 'from node 2', true]]);
+  });
+
+  test('a retained message published on one node is there on every node; clearing it clears it everywhere', async () => {
+    const pub = await connect(n2.url, { clientId: 'ret-pub' });
+    await pub.publishAsync('ret/a', 'kept', { qos: 1, retain: true });
+    await waitRetained(n1, 'ret/a');
+    await waitRetained(n3, 'ret/a');
+    const s = await connect(n1.url, { clientId: 'ret-sub', protocolVersion: 5 });
+    await s.subscribeAsync('ret/#', { qos: 1 });
+    await waitFor(() => collect(s).length === 1, 5000, 'the retained message');
+    expect(collect(s)[0]).toMatchObject({ topic: 'ret/a', payload: 'kept' });
+    expect(collect(s)[0]!.packet.retain).toBe(true);
+    await pub.publishAsync('ret/a', '', { qos: 1, retain: true });
+    await waitRetained(n3, 'ret/a', false);
+    await waitRetained(n1, 'ret/a', false);
+  });
+
+  test('retainer clean on one node cleans every node', async () => {
+    const pub = await connect(n3.url, { clientId: 'clean-pub' });
+    await pub.publishAsync('cl/x', '1', { qos: 1, retain: true });
+    await waitRetained(n1, 'cl/x');
+    expect(await n1.ctl('retainer', 'clean', 'cl/#')).toBe('Cleaned 1 retained messages\n');
+    await waitRetained(n3, 'cl/x', false);
+  });
+
+  test('a client banned on one node is refused on every node', async () => {
+    expect(await n1.ctl('banned', 'add', 'clientid', 'bad-1')).toContain('ok');
+    const t0 = Date.now();
+    for (;;) {
+      const err = await connect(n3.url, { clientId: 'bad-1', protocolVersion: 5 }).then((c) => (c.end(true), undefined), (e: Error & { code?: number }) => e);
+      if (err?.code === 0x8a) break;
+      if (Date.now() - t0 > 5000) throw new Error(`not refused on node 3: ${err?.message ?? 'connected'}`);
+    }
+    expect(await n2.ctl('banned', 'del', 'clientid', 'bad-1')).toContain('ok');
+    const t1 = Date.now();
+    for (;;) {
+      const ok = await connect(n3.url, { clientId: 'bad-1', protocolVersion: 5 }).then((c) => (c.end(true), true), () => false);
+      if (ok) break;
+      if (Date.now() - t1 > 5000) throw new Error('still refused on node 3');
+    }
   });
 });
 

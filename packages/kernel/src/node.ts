@@ -24,7 +24,8 @@ import { Banned } from './access/banned.js';
 import { Flapping } from './access/flapping.js';
 import type { FlappingPolicy } from './config/types.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
-import type { CtlPort, PluginHost } from './ports.js';
+import type { CtlPort, PluginHost, PluginTables } from './ports.js';
+import { noTables } from './cluster/tables.js';
 import type { ClusterSessions } from './channel/core.js';
 import { ClusterNode, type ClusterConfig } from './cluster/cluster.js';
 import { registerClusterCommand } from './cluster/ctl.js';
@@ -107,7 +108,15 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
       .map((s) => new Listener(s, this));
     if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
-    if (opts.cluster) this.clusterNode = new ClusterNode(this, opts.cluster);
+    if (opts.cluster) {
+      this.clusterNode = new ClusterNode(this, opts.cluster);
+      const banned = this.banned;
+      banned.table = this.clusterNode.tables.table('emqx', 'banned', {
+        changed: (k, v) => banned.applyRow(k, v),
+        loaded: (rows) => rows.forEach((v, k) => banned.applyRow(k, v)),
+        rows: () => banned.rows(),
+      });
+    }
     registerKernelCommands(this);
     registerClusterCommand(this.ctl, this.nodeName, this.clusterNode);
   }
@@ -119,6 +128,12 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     const p = owner && owner !== this.nodeName ? c.peers.get(owner) : undefined;
     return p ? Boolean(await p.call('kick', { clientid }).catch(() => false)) : false;
   }
+
+  get tables(): PluginTables {
+    return this.clusterNode?.tables ?? (this.soloTables ??= noTables(this.nodeName));
+  }
+
+  private soloTables: PluginTables | undefined;
 
   get cluster(): ClusterSessions | undefined {
     return this.clusterNode?.sessions;

@@ -12,6 +12,7 @@ import type { Metrics, Stats } from './metrics/metrics.js';
 import type { Router } from './router/router.js';
 import type { Message } from './types.js';
 import type { Banned } from './access/banned.js';
+import type { ClusterTable, ClusterTableHandler } from '@nemq/sdk';
 
 /** one row of `emqx_ctl plugins list` */
 export interface PluginListing {
@@ -58,6 +59,14 @@ export interface CtlPort {
   readonly banned: Pick<Banned, 'add' | 'delete' | 'list'>;
 }
 
+/** the cluster's tables as the plugin host offers them */
+export interface PluginTables {
+  nodes(): string[];
+  table(owner: string, name: string, handler: ClusterTableHandler): ClusterTable;
+  /** drops the plugin's handlers (unload) */
+  removeOwner(owner: string): void;
+}
+
 /** plugins/manager.ts: what a plugin's context is built from */
 export interface PluginHost {
   readonly nodeName: string;
@@ -72,6 +81,8 @@ export interface PluginHost {
   readonly stats: Pick<Stats, 'set'>;
   publish(topic: string, payload: Buffer | string, opts?: { qos?: QoS; retain?: boolean; from?: string; properties?: Message['properties'] }): number;
   deliverTo(clientid: string, topic: string, msg: Message): void;
+  /** replicated tables for plugins (cluster/tables.ts); one node: no-op tables */
+  readonly tables: PluginTables;
   /** expires every connection's ACL cache (a plugin came or went: its verdicts may no longer hold) */
   drainAclCaches(): void;
 }

@@ -52,6 +52,32 @@ export interface BrokerApi {
   setStat(name: string, value: number): void;
 }
 
+/**
+ * A table every cluster node keeps a whole copy of (EMQX's replicated Mnesia tables:
+ * retained messages, users, rules). In a cluster the rows live in its Redis and each change
+ * reaches every node; on one node the table is the plugin's own data and set/delete do nothing.
+ */
+export interface ClusterTableHandler {
+  /** another node changed a row (value undefined: deleted) */
+  changed(key: string, value: string | undefined): void;
+  /** this node joined a cluster (or Redis came back): every row, ours merged in */
+  loaded(rows: ReadonlyMap<string, string>): void;
+  /** our rows, merged into the cluster's table when joining (a row the cluster has wins) */
+  rows(): Iterable<readonly [string, string]>;
+}
+
+export interface ClusterTable {
+  set(key: string, value: string): void;
+  delete(key: string): void;
+}
+
+export interface ClusterApi {
+  /** the running nodes, this one included (just this one without a cluster) */
+  nodes(): string[];
+  /** the table `name` shared by every node; the handler is dropped on unload */
+  table(name: string, handler: ClusterTableHandler): ClusterTable;
+}
+
 /** `emqx_ctl <command> ...args`; returns the text to print, or undefined to print the usage. */
 export type CtlHandler = (args: string[]) => string | undefined | Promise<string | undefined>;
 export type CtlUsage = ReadonlyArray<readonly [synopsis: string, description: string]>;
@@ -73,6 +99,8 @@ export interface PluginContext<C = ConfValues, H = unknown> {
   readonly logger: Logger;
   readonly hooks: Hooks;
   readonly broker: BrokerApi;
+  /** the cluster this node is in, if any (tables every node shares) */
+  readonly cluster: ClusterApi;
   /** aborted when unload starts; hand it to pools, fetches and loops */
   readonly signal: AbortSignal;
   /** data directory of the node (node.data_dir) */

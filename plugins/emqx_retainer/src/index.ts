@@ -1,7 +1,7 @@
 // emqx_retainer: retained messages [MQTT-3.3.1-5..11] on two hooks: message.publish
 // stores (or, with an empty payload, deletes), session.subscribed delivers.
 import { definePlugin, type Message } from '@nemq/sdk';
-import { RetainedStore } from './store.js';
+import { RetainedStore, fromLine, toLine } from './store.js';
 
 const RAM = Symbol.for('nemq.emqx_retainer.ram');
 
@@ -29,15 +29,34 @@ export default definePlugin({
     const stopClear = c['retainer.stop_publish_clear_msg'];
     const count = (): void => ctx.broker.setStat('retained.count', store.size);
     count();
+    // in a cluster every node holds every retained message, as EMQX's replicated table
+    const table = ctx.cluster.table('retained', {
+      changed: (topic, line) => {
+        const m = line === undefined ? undefined : fromLine(line);
+        if (m) store.put(m);
+        else store.delete(topic);
+        count();
+      },
+      loaded: (rows) => {
+        for (const line of rows.values()) {
+          const m = fromLine(line);
+          if (m) store.put(m);
+        }
+        count();
+      },
+      rows: () => [...store.entries.values()].map((m) => [m.topic, toLine(m)] as const),
+    });
 
     ctx.hooks.tap('message.publish', (msg) => {
       if (!msg.flags.retain) return msg;
       if (msg.payload.length === 0) {
         store.delete(msg.topic);
+        table.delete(msg.topic);
         // [MQTT-3.3.1-10] the empty retained message is still forwarded, unless told not to
         if (stopClear) msg.headers.allow_publish = false;
       } else {
         store.put(msg);
+        if (store.entries.has(msg.topic)) table.set(msg.topic, toLine(msg));
       }
       count();
       return msg;
@@ -68,7 +87,7 @@ export default definePlugin({
       if (sub === 'info' && args.length === 1) return `retained/total: ${store.size}\n`;
       if (sub === 'topics' && args.length === 1) return store.topics().map((t) => `${t}\n`).join('');
       if (sub === 'clean' && args.length <= 2) {
-        const n = store.clean(topic);
+        const n = store.clean(topic, (t) => table.delete(t));
         count();
         return `Cleaned ${n} retained messages\n`;
       }

@@ -15,6 +15,22 @@ export interface StoreOpts {
   file: string | undefined;
 }
 
+/** one message as a line of the disc file, and as a row of the cluster's table */
+export function toLine(m: Message): string {
+  return JSON.stringify({ ...m, encoder: undefined, wire: undefined, payload: m.payload.toString('base64') });
+}
+
+/** undefined for a line that is not a message (a torn last line after a crash) */
+export function fromLine(line: string): Message | undefined {
+  try {
+    const r = JSON.parse(line) as Message & { payload: string };
+    if (typeof r.topic !== 'string' || typeof r.payload !== 'string') return undefined;
+    return { ...r, payload: Buffer.from(r.payload, 'base64') };
+  } catch {
+    return undefined;
+  }
+}
+
 export class RetainedStore {
   private dirty = false;
 
@@ -67,11 +83,12 @@ export class RetainedStore {
     return [...this.map.keys()];
   }
 
-  clean(filter?: string): number {
+  clean(filter?: string, removed?: (topic: string) => void): number {
     let n = 0;
     for (const t of [...this.map.keys()]) {
       if (filter === undefined || topicMatches(filter, t)) {
         this.map.delete(t);
+        removed?.(t);
         n++;
       }
     }
@@ -89,13 +106,8 @@ export class RetainedStore {
     const f = this.o.file;
     if (!f || !existsSync(f)) return;
     for (const line of readFileSync(f, 'utf8').split('\n')) {
-      if (!line) continue;
-      try {
-        const r = JSON.parse(line) as Message & { payload: string };
-        this.map.set(r.topic, { ...r, payload: Buffer.from(r.payload, 'base64') });
-      } catch {
-        /* a torn last line after a crash */
-      }
+      const m = line ? fromLine(line) : undefined;
+      if (m) this.map.set(m.topic, m);
     }
   }
 
@@ -105,7 +117,7 @@ export class RetainedStore {
     if (!f || !this.dirty) return;
     this.dirty = false;
     mkdirSync(dirname(f), { recursive: true });
-    const lines = [...this.map.values()].map((m) => JSON.stringify({ ...m, encoder: undefined, payload: m.payload.toString('base64') }));
+    const lines = [...this.map.values()].map(toLine);
     writeFileSync(f + '.tmp', lines.join('\n') + '\n');
     renameSync(f + '.tmp', f);
   }

@@ -3,6 +3,7 @@
 // (written to a temporary file, then renamed) so it survives a restart.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ClusterTable } from '@nemq/sdk';
 
 export type BanKind = 'clientid' | 'username' | 'peerhost';
 export const BAN_KINDS: readonly BanKind[] = ['clientid', 'username', 'peerhost'];
@@ -21,6 +22,8 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 
 export class Banned {
   private readonly entries = new Map<string, BanEntry>();
+  /** in a cluster, the table every node shares (EMQX's replicated emqx_banned) */
+  table: ClusterTable | undefined = undefined;
 
   /** `file` unset: memory only */
   constructor(private readonly file?: string, private readonly onError: (err: Error) => void = () => undefined) {
@@ -40,13 +43,36 @@ export class Banned {
 
   add(e: BanEntry): void {
     this.entries.set(`${e.as}:${e.who}`, e);
+    this.table?.set(`${e.as}:${e.who}`, JSON.stringify(e));
     this.save();
   }
 
   delete(as: BanKind, who: string): boolean {
     const had = this.entries.delete(`${as}:${who}`);
+    this.table?.delete(`${as}:${who}`);
     if (had) this.save();
     return had;
+  }
+
+  /** a row of the cluster's table (another node banned or lifted it; or joining) */
+  applyRow(key: string, value: string | undefined): void {
+    if (value === undefined) {
+      if (this.entries.delete(key)) this.save();
+      return;
+    }
+    try {
+      const e = JSON.parse(value) as BanEntry;
+      if (!BAN_KINDS.includes(e.as) || typeof e.who !== 'string' || typeof e.until !== 'number') return;
+      this.entries.set(`${e.as}:${e.who}`, e);
+      this.save();
+    } catch {
+      /* not a row we wrote */
+    }
+  }
+
+  /** the rows for the cluster's table */
+  rows(): Array<[string, string]> {
+    return this.list().map((e) => [`${e.as}:${e.who}`, JSON.stringify(e)]);
   }
 
   list(): BanEntry[] {

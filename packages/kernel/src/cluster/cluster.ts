@@ -13,6 +13,7 @@ import { Message } from '../types.js';
 import { Peer, RpcServer, type LinkHandler, type LinkOptions } from './link.js';
 import { RemoteRoutes, rowOf } from './routes.js';
 import { ClusterSessionTable } from './sessions.js';
+import { Tables } from './tables.js';
 import { connect, Store, type Conn, type Endpoint, type RedisSettings } from './store.js';
 import { fromRecord } from './wire.js';
 
@@ -59,6 +60,7 @@ export class ClusterNode implements LinkHandler {
   readonly peers = new Map<string, Peer>();
   readonly remote: RemoteRoutes;
   readonly sessions: ClusterSessionTable;
+  readonly tables: Tables;
   /** this node's own route rows (kept while standalone too) */
   readonly localRows = new Set<string>();
   private readonly addQ = new Set<string>();
@@ -100,6 +102,17 @@ export class ClusterNode implements LinkHandler {
       discardTimeout: 10000,
       takeoverTimeout: 30000,
       log: (level, line) => node.logger[level](line),
+    });
+    this.tables = new Tables({
+      self: this.self,
+      get member() {
+        return cluster.member;
+      },
+      get store() {
+        return cluster.store;
+      },
+      nodes: () => this.runningNodes(),
+      log: (line) => node.logger.warning(`cluster: ${line}`),
     });
     node.broker.router.onLocal = (f, g, added) => this.localRoute(rowOf(f, g), added);
     node.subscriptions.onChange = (s) => this.sessions.changed(s);
@@ -294,6 +307,7 @@ export class ClusterNode implements LinkHandler {
     this.delQ.clear();
     await this.store.assertRoutes(this.self, [...this.localRows]);
     await this.sessions.reassert();
+    await this.tables.mergeAll();
     await this.refresh();
     for (const m of this.members) {
       if (m === this.self || !this.alive.has(m)) continue;
@@ -329,6 +343,7 @@ export class ClusterNode implements LinkHandler {
         await this.store.addMembers(this.self);
         await this.store.assertRoutes(this.self, [...this.localRows]);
         await this.sessions.reassert();
+        await this.tables.mergeAll();
       }
       this.lastId = await this.store.lastEventId();
       // from here on a tick reads this dataset as ours
@@ -408,6 +423,10 @@ export class ClusterNode implements LinkHandler {
     for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
     const n = f.n;
     if (n === undefined) return;
+    if (f.t !== undefined) {
+      if (n !== this.self && this.member && f.k !== undefined) void this.tables.changed(f.t, f.k).catch(() => undefined);
+      return;
+    }
     if (f.e !== undefined) {
       if (f.e === 'resync' && n !== this.self && this.member && this.alive.has(n)) void this.loadRoutes(n).catch(() => undefined);
       else if (f.e === 'join' || f.e === 'leave') void this.tick();

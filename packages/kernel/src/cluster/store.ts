@@ -10,6 +10,7 @@
 //   lock:<clientid>  string, the session lock (SET NX PX)
 //   sess:<clientid>  hash  {node, expiry, subs} of a persistent session
 //   wills:<node>     hash  clientid → will message, sent by a peer if the node dies
+//   table:<name>     hash  a replicated table's rows (tables.ts)
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisSettings {
@@ -138,6 +139,40 @@ export class Store {
   async lastEventId(): Promise<string> {
     const last = (await this.r.xrevrange(this.k('events'), '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
     return last[0]?.[0] ?? '0-0';
+  }
+
+  // ---- tables (tables.ts) ----
+
+  tableSet(node: string, name: string, key: string, value: string): Promise<unknown> {
+    return this.r.multi().hset(this.k(`table:${name}`), key, value).xadd(this.k('events'), 'MAXLEN', '~', '100000', '*', 'n', node, 't', name, 'k', key).exec();
+  }
+
+  tableDelete(node: string, name: string, key: string): Promise<unknown> {
+    return this.r.multi().hdel(this.k(`table:${name}`), key).xadd(this.k('events'), 'MAXLEN', '~', '100000', '*', 'n', node, 't', name, 'k', key).exec();
+  }
+
+  /** our rows where the cluster has none; each one added is announced, so nodes already in get it */
+  async tableMerge(node: string, name: string, rows: Iterable<readonly [string, string]>): Promise<void> {
+    const all = [...rows];
+    for (let i = 0; i < all.length; i += 1000) {
+      const part = all.slice(i, i + 1000);
+      const m = this.r.pipeline();
+      for (const [k, v] of part) m.hsetnx(this.k(`table:${name}`), k, v);
+      const res = (await m.exec()) ?? [];
+      const ev = this.r.pipeline();
+      part.forEach(([k], j) => {
+        if (res[j]?.[1] === 1) ev.xadd(this.k('events'), 'MAXLEN', '~', '100000', '*', 'n', node, 't', name, 'k', k);
+      });
+      await ev.exec();
+    }
+  }
+
+  async tableAll(name: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.r.hgetall(this.k(`table:${name}`))));
+  }
+
+  tableGet(name: string, key: string): Promise<string | null> {
+    return this.r.hget(this.k(`table:${name}`), key);
   }
 
   // ---- sessions ----

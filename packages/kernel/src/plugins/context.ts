@@ -60,6 +60,13 @@ export function createContext(node: PluginHost, rec: Loaded, dataDir: string, ha
       metrics: () => node.metrics.snapshot(),
       setStat: (stat, value) => node.stats.set(stat, value),
     },
+    cluster: {
+      nodes: () => node.tables.nodes(),
+      table: (tname, handler) => {
+        live();
+        return node.tables.table(name, tname, handler);
+      },
+    },
     ctl: (command, usage, handler) => {
       live();
       node.ctl.register(name, command, usage, handler);

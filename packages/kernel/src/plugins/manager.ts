@@ -246,6 +246,7 @@ export class PluginManager {
     rec.abort.abort();
     this.node.registry.removeOwner(name);
     this.node.ctl.removeOwner(name);
+    this.node.tables.removeOwner(name);
     for (const s of rec.subs) this.node.subscriptions.removeLocal(s);
     rec.subs.clear();
     const until = Date.now() + (this.opts.stopTimeout ?? 5000);
