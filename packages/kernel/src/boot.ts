@@ -102,6 +102,7 @@ export function clusterFromConfig(cfg: Config): ClusterConfig | undefined {
     cookie: cfg.node.cookie,
     discovery: g<string>('cluster.discovery'),
     seeds: g<string[] | undefined>('cluster.static.seeds') ?? [],
+    ...(g<string | undefined>('cluster.dns.name') ? { dns: { name: g<string>('cluster.dns.name'), app: g<string | undefined>('cluster.dns.app') ?? 'emqx' } } : {}),
     autoclean: g<number | undefined>('cluster.autoclean'),
     redis: {
       type: g<'single' | 'sentinel' | 'cluster'>('cluster.redis.type'),

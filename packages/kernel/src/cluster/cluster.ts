@@ -3,6 +3,7 @@
 // registry; messages go straight to the peer over rpc links (link.ts). A kernel module,
 // not a plugin: it must be up before plugins and listeners, it is never unloaded, and it
 // reaches into the router and the channel manager, which plugins do not see.
+import { resolve4 } from 'node:dns/promises';
 import type { Broker } from '../broker/broker.js';
 import type { Subscriptions } from '../broker/subscriptions.js';
 import type { ChannelManager } from '../cm/cm.js';
@@ -25,6 +26,8 @@ export interface ClusterConfig {
   discovery: string;
   /** cluster.static.seeds */
   seeds: string[];
+  /** cluster.dns.name / cluster.dns.app: seeds `<app>@<ip>` from the name's A records */
+  dns?: { name: string; app: string };
   /** cluster.autoclean, ms; undefined = never */
   autoclean: number | undefined;
   redis: RedisSettings;
@@ -169,8 +172,9 @@ export class ClusterNode implements LinkHandler {
       // a member restarting: what its last run left (wills of a crash) is cleaned first
       await this.cleanNode(this.self, true);
       await this.enter();
-    } else if (cfg.discovery === 'static') {
-      for (const seed of cfg.seeds) {
+    } else if (cfg.discovery === 'static' || cfg.discovery === 'dns') {
+      const seeds = cfg.discovery === 'dns' ? await dnsSeeds(cfg.dns) : cfg.seeds;
+      for (const seed of seeds) {
         if (seed === this.self || !this.alive.has(seed)) continue;
         const r = await this.join(seed);
         if (r.ok) break;
@@ -552,6 +556,13 @@ export class ClusterNode implements LinkHandler {
 
 function rowsOf(s: Session): string[] {
   return [...s.subscriptions.values()].map((sub) => rowOf(sub.filter, sub.opts.share));
+}
+
+/** EMQX's dns strategy: every A record of the name is a node `<app>@<ip>` */
+async function dnsSeeds(d: ClusterConfig['dns']): Promise<string[]> {
+  if (!d) return [];
+  const ips = await resolve4(d.name).catch(() => [] as string[]);
+  return ips.map((ip) => `${d.app}@${ip}`);
 }
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
