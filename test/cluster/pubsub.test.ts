@@ -188,6 +188,31 @@ describe('cluster-wide tables', () => {
   });
 });
 
+describe('the built-in user store (emqx_auth_mnesia) is one table for the cluster', () => {
+  afterAll(async () => {
+    for (const n of [n1, n2, n3]) await n.ctl('plugins', 'unload', 'emqx_auth_mnesia');
+  });
+
+  test('a user added on one node logs in on another; an ACL rule too; a delete reaches every node', async () => {
+    for (const n of [n1, n2, n3]) expect(await n.ctl('plugins', 'load', 'emqx_auth_mnesia')).toContain('loaded successfully');
+    expect(await n1.ctl('user', 'add', 'carol', 'pw1')).toBe('ok\n');
+    expect(await n1.ctl('acl', 'add', 'username', 'carol', 'no/#', 'sub', 'deny')).toBe('ok\n');
+    const login = (n: ClusterProc, password: string) =>
+      connect(n.url, { clientId: `carol-${password}`, username: 'carol', password, protocolVersion: 5 }).then((c) => c, (e: Error & { code?: number }) => e.code);
+    const t0 = Date.now();
+    let c = await login(n3, 'pw1');
+    while (typeof c !== 'object') {
+      if (Date.now() - t0 > 5000) throw new Error(`carol refused on node 3: ${c}`);
+      c = await login(n3, 'pw1');
+    }
+    await expect(c.subscribeAsync('no/x', { qos: 0 })).rejects.toThrow(/Not authorized/);
+    expect(await login(n2, 'wrong')).toBe(0x86);
+    expect(await n2.ctl('user', 'del', 'carol')).toBe('ok\n');
+    const t1 = Date.now();
+    while (!(await n3.ctl('user', 'list')).split('\n').every((l) => !l.includes('carol'))) if (Date.now() - t1 > 5000) throw new Error('carol still on node 3');
+  });
+});
+
 describe('$SYS', () => {
   test('$SYS/brokers lists every running node, and each node\'s $SYS reaches every node', async () => {
     const s = await connect(n1.url, { clientId: 'sys-sub' });

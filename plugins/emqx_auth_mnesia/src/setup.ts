@@ -37,6 +37,12 @@ export async function startStore(ctx: PluginContext, s: StoreSetup): Promise<Mne
     if (added > 0) ctx.logger.info(`added ${added} ${type} user(s) from the conf file`);
   }
   await store.flush();
+  // in a cluster every node has every user and rule, as EMQX's replicated tables
+  store.table = ctx.cluster.table(`auth:${s.file}`, {
+    changed: (k, v) => store.applyRow(k, v),
+    loaded: (rows) => rows.forEach((v, k) => store.applyRow(k, v)),
+    rows: () => store.rows(),
+  });
 
   const o = {
     store,

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { checkRules, compileTopic, type AclAction, type AclCheckResult, type AclClient, type AclRule } from '@nemq/sdk';
+import { checkRules, compileTopic, type AclAction, type AclCheckResult, type AclClient, type AclRule, type ClusterTable } from '@nemq/sdk';
 
 export type LoginType = 'username' | 'clientid';
 
@@ -45,6 +45,9 @@ interface FileV1 {
 }
 
 const ALL: AclTarget = { type: 'all' };
+// rows of the cluster's table: `u\0<type>\0<id>` and `a\0<target>\0<action>\0<topic>` (\0 is in no topic or id)
+const userRow = (type: LoginType, id: string): string => `u\0${type}\0${id}`;
+const aclRow = (t: AclTarget, action: MnesiaAction, topic: string): string => `a\0${targetKey(t)}\0${action}\0${topic}`;
 const targetKey = (t: AclTarget): string => (t.type === 'all' ? 'all' : `${t.type}:${t.id}`);
 const newestFirst = (a: { created_at: number }, b: { created_at: number }): number => b.created_at - a.created_at;
 
@@ -62,6 +65,9 @@ export class MnesiaStore {
   private lastStamp = 0;
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+
+  /** in a cluster, the table every node shares (EMQX's replicated emqx_user / emqx_acl) */
+  table: ClusterTable | undefined = undefined;
 
   private constructor(readonly file: string) {}
 
@@ -149,7 +155,9 @@ export class MnesiaStore {
   /** `existed` when the login has a record already */
   addUser(type: LoginType, id: string, secret: Buffer): 'ok' | 'existed' {
     if (this.users[type].has(id)) return 'existed';
-    this.users[type].set(id, { type, id, secret, created_at: this.stamp() });
+    const u = { type, id, secret, created_at: this.stamp() };
+    this.users[type].set(id, u);
+    this.table?.set(userRow(type, id), JSON.stringify({ p: secret.toString('base64'), c: u.created_at }));
     this.changed();
     return 'ok';
   }
@@ -159,6 +167,7 @@ export class MnesiaStore {
     const cur = this.users[type].get(id);
     if (!cur) return 'noexisted';
     this.users[type].set(id, { ...cur, secret });
+    this.table?.set(userRow(type, id), JSON.stringify({ p: secret.toString('base64'), c: cur.created_at }));
     this.changed();
     return 'ok';
   }
@@ -166,6 +175,7 @@ export class MnesiaStore {
   /** true when there was one (EMQX answers ok either way) */
   removeUser(type: LoginType, id: string): boolean {
     const had = this.users[type].delete(id);
+    this.table?.delete(userRow(type, id));
     if (had) this.changed();
     return had;
   }
@@ -194,6 +204,7 @@ export class MnesiaStore {
     const list = (this.acls.get(k) ?? []).filter((r) => r.topic !== topic || r.action !== action);
     list.unshift({ target, topic, action, access, created_at, rule: compileRule(access, action, topic) });
     this.setAcls(k, list);
+    this.table?.set(aclRow(target, action, topic), JSON.stringify({ access, c: created_at }));
   }
 
   /** removes every rule of the target for that topic */
@@ -203,6 +214,7 @@ export class MnesiaStore {
     if (!list) return false;
     const rest = list.filter((r) => r.topic !== topic);
     if (rest.length === list.length) return false;
+    for (const r of list) if (r.topic === topic) this.table?.delete(aclRow(target, r.action, topic));
     this.setAcls(k, rest);
     this.changed();
     return true;
@@ -240,6 +252,49 @@ export class MnesiaStore {
     }
     const all = this.rules.get('all');
     return all ? checkRules(all, client, action, topic) : 'nomatch';
+  }
+
+  // ---- the cluster's table
+
+  /** every record as a row of the cluster's table */
+  rows(): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const type of ['username', 'clientid'] as const) {
+      for (const u of this.users[type].values()) out.push([userRow(type, u.id), JSON.stringify({ p: u.secret.toString('base64'), c: u.created_at })]);
+    }
+    for (const list of this.acls.values()) for (const r of list) out.push([aclRow(r.target, r.action, r.topic), JSON.stringify({ access: r.access, c: r.created_at })]);
+    return out;
+  }
+
+  /** another node's change (value undefined: deleted); written to our file too */
+  applyRow(key: string, value: string | undefined): void {
+    const table = this.table;
+    this.table = undefined;
+    try {
+      const parts = key.split('\0');
+      const v = value === undefined ? undefined : (JSON.parse(value) as { p?: string; c?: number; access?: MnesiaAccess });
+      if (parts[0] === 'u' && (parts[1] === 'username' || parts[1] === 'clientid') && parts.length === 3) {
+        const [, type, id] = parts as [string, LoginType, string];
+        if (v?.p === undefined) this.users[type].delete(id);
+        else this.users[type].set(id, { type, id, secret: Buffer.from(v.p, 'base64'), created_at: v.c ?? Date.now() });
+      } else if (parts[0] === 'a' && parts.length >= 4) {
+        // target keys are `all` or `<type>:<id>`; the topic is the rest
+        const [, tk, action] = parts as [string, string, MnesiaAction];
+        const topic = parts.slice(3).join('\0');
+        const target: AclTarget = tk === 'all' ? ALL : { type: tk.slice(0, tk.indexOf(':')) as LoginType, id: tk.slice(tk.indexOf(':') + 1) };
+        const k = targetKey(target);
+        if (v?.access === undefined) this.setAcls(k, (this.acls.get(k) ?? []).filter((r) => r.topic !== topic || r.action !== action));
+        else {
+          this.put(target, topic, action, v.access, v.c ?? this.stamp());
+          this.setAcls(k, [...this.acls.get(k)!].sort(newestFirst));
+        }
+      } else return;
+      this.changed();
+    } catch {
+      /* not a row we wrote */
+    } finally {
+      this.table = table;
+    }
   }
 
   // ---- the file
