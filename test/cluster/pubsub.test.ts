@@ -10,14 +10,20 @@ jest.setTimeout(60000);
 let redis: Service;
 let n1: ClusterProc, n2: ClusterProc, n3: ClusterProc;
 const N1 = 'emqx1@127.0.0.1', N2 = 'emqx2@127.0.0.1', N3 = 'emqx3@127.0.0.1';
+const STRATEGIES = ['random', 'round_robin', 'sticky', 'hash_clientid', 'hash_topic', 'local'] as const;
+// round robin by default; group `g_<strategy>` uses that strategy (broker.<group>.shared_subscription_strategy)
+const ENV: Record<string, string> = {
+  EMQX_BROKER__SYS_INTERVAL: '1s', EMQX_BROKER__SYS_HEARTBEAT: '1s', EMQX_BROKER__SHARED_SUBSCRIPTION_STRATEGY: 'round_robin',
+  ...Object.fromEntries(STRATEGIES.map((st) => [`EMQX_BROKER__G_${st.toUpperCase()}__SHARED_SUBSCRIPTION_STRATEGY`, st])),
+};
 
 beforeAll(async () => {
   redis = await startService('redis');
   const url = `${redis.env.REDIS_HOST}:${redis.env.REDIS_PORT}`;
   [n1, n2, n3] = await Promise.all([
-    startNode(N1, url, { EMQX_BROKER__SYS_INTERVAL: '1s', EMQX_BROKER__SYS_HEARTBEAT: '1s', EMQX_BROKER__SHARED_SUBSCRIPTION_STRATEGY: 'round_robin' }),
-    startNode(N2, url, { EMQX_BROKER__SYS_INTERVAL: '1s', EMQX_BROKER__SYS_HEARTBEAT: '1s', EMQX_BROKER__SHARED_SUBSCRIPTION_STRATEGY: 'round_robin' }),
-    startNode(N3, url, { EMQX_BROKER__SYS_INTERVAL: '1s', EMQX_BROKER__SYS_HEARTBEAT: '1s', EMQX_BROKER__SHARED_SUBSCRIPTION_STRATEGY: 'round_robin' }),
+    startNode(N1, url, ENV),
+    startNode(N2, url, ENV),
+    startNode(N3, url, ENV),
   ]);
 });
 
@@ -137,6 +143,28 @@ async function waitRetained(node: ClusterProc, topic: string, present = true): P
     if (Date.now() - t0 > 5000) throw new Error(`retained ${topic} ${present ? 'missing' : 'still there'} on ${node.name}`);
   }
 }
+
+describe('every shared-subscription strategy across nodes', () => {
+  test.each(STRATEGIES)('%s: one member of the group cluster-wide gets each message', async (st) => {
+    const group = `g_${st}`;
+    const topic = `st/${st}`;
+    // members on node 1 (the publisher's), node 2 and node 3
+    const members = await Promise.all([n1, n2, n3].map((n, i) => connect(n.url, { clientId: `st-${st}-${i}` })));
+    await Promise.all(members.map((m) => m.subscribeAsync(`$share/${group}/${topic}`, { qos: 1 })));
+    for (const owner of [N2, N3]) await waitRoute(n1, topic, owner);
+    const pub = await connect(n1.url, { clientId: `st-pub-${st}` });
+    for (let i = 0; i < 12; i++) await pub.publishAsync(topic, String(i), { qos: 1 });
+    const counts = (): number[] => members.map((m) => collect(m).length);
+    await waitFor(() => counts().reduce((a, b) => a + b) === 12, 5000, '12 deliveries');
+    const all = members.flatMap((m) => collect(m).map((x) => Number(x.payload))).sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    const busy = counts().filter((k) => k > 0).length;
+    if (st === 'local') expect(counts()).toEqual([12, 0, 0]);
+    // one publisher, one topic: the same member every time
+    if (st === 'sticky' || st === 'hash_clientid' || st === 'hash_topic') expect(busy).toBe(1);
+    if (st === 'round_robin') expect(busy).toBe(3);
+  });
+});
 
 describe('cluster-wide tables', () => {
   test('retained messages from before the join reach every node', async () => {

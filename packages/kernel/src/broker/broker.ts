@@ -45,7 +45,7 @@ export class Broker {
           n++;
         }
       } else {
-        const g = at.group(group);
+        const g = at.groups?.get(group);
         const m = g && pickMember(g, this.groupStrategies.get(group) ?? this.sharedStrategy, msg, true);
         if (m) {
           m.subscriber.deliver(msg, m);

@@ -51,12 +51,18 @@ export interface MatchResult {
   readonly overlap: boolean;
 }
 
+export interface ExactRoute {
+  readonly subs: readonly Subscription[];
+  readonly groups: ReadonlyMap<string, SharedGroup> | undefined;
+}
+
 const EMPTY: MatchResult = Object.freeze({ subs: [], groups: [], overlap: false });
 const CACHE_MAX = 65536;
 
 export class Router {
   private readonly root = new Node();
   private readonly cache = new Map<string, MatchResult>();
+  private readonly exactCache = new Map<string, ExactRoute>();
   /** number of distinct filters holding at least one subscription */
   private filterCount = 0;
   /** the cluster, when there is one */
@@ -82,7 +88,7 @@ export class Router {
       if (local && g.local++ === 0 && this.onLocal) this.onLocal(sub.filter, group, true);
     }
     if (wasEmpty) this.filterCount++;
-    this.cache.clear();
+    (this.cache.clear(), this.exactCache.clear());
   }
 
   remove(sub: Subscription): boolean {
@@ -108,7 +114,7 @@ export class Router {
         this.filterCount--;
         this.prune(sub.filter);
       }
-      this.cache.clear();
+      (this.cache.clear(), this.exactCache.clear());
     }
     return removed;
   }
@@ -131,11 +137,16 @@ export class Router {
     return res;
   }
 
-  /** the subscriptions of exactly this filter (a forward from a cluster peer names its filter) */
-  exact(filter: string): { subs: readonly Subscription[]; group(name: string): SharedGroup | undefined } | undefined {
+  /** the subscriptions of exactly this filter (a forward from a cluster peer names its filter); cached as match() is */
+  exact(filter: string): ExactRoute | undefined {
+    let hit = this.exactCache.get(filter);
+    if (hit !== undefined) return hit;
     const node = this.nodeFor(filter, false);
     if (!node) return undefined;
-    return { subs: node.subs ?? [], group: (name) => node.groups?.get(name) };
+    hit = { subs: node.subs ?? [], groups: node.groups };
+    if (this.exactCache.size >= CACHE_MAX) this.exactCache.clear();
+    this.exactCache.set(filter, hit);
+    return hit;
   }
 
   /** one row per (filter, node) as EMQX's emqx_route: this node's name for local subscribers, a peer's for remote */
