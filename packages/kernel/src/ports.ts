@@ -62,6 +62,7 @@ export interface CtlPort {
 /** the cluster's tables as the plugin host offers them */
 export interface PluginTables {
   nodes(): string[];
+  stoppedNodes(): string[];
   table(owner: string, name: string, handler: ClusterTableHandler): ClusterTable;
   /** drops the plugin's handlers (unload) */
   removeOwner(owner: string): void;
@@ -79,6 +80,7 @@ export interface PluginHost {
   readonly subscriptions: Pick<Subscriptions, 'addLocal' | 'removeLocal'>;
   readonly metrics: Pick<Metrics, 'snapshot' | 'client.auth.backend_error' | 'client.acl.backend_error'>;
   readonly stats: Pick<Stats, 'set'>;
+  statsSnapshot(): Record<string, number>;
   publish(topic: string, payload: Buffer | string, opts?: { qos?: QoS; retain?: boolean; from?: string; properties?: Message['properties'] }): number;
   deliverTo(clientid: string, topic: string, msg: Message): void;
   /** replicated tables for plugins (cluster/tables.ts); one node: no-op tables */

@@ -48,6 +48,8 @@ export interface BrokerApi {
   deliverTo(clientid: string, filter: string, msg: Message): void;
   /** counters (EMQX metric names) */
   metrics(): Record<string, number>;
+  /** gauges (EMQX stat names: connections.count, routes.count, …), as `broker stats` prints them */
+  stats(): Record<string, number>;
   /** sets a gauge shown in `broker stats` and `$SYS/.../stats` (e.g. `retained.count`) */
   setStat(name: string, value: number): void;
 }
@@ -74,6 +76,8 @@ export interface ClusterTable {
 export interface ClusterApi {
   /** the running nodes, this one included (just this one without a cluster) */
   nodes(): string[];
+  /** members that are down (stopped or crashed), as `cluster status` lists them */
+  stoppedNodes(): string[];
   /** the table `name` shared by every node; the handler is dropped on unload */
   table(name: string, handler: ClusterTableHandler): ClusterTable;
 }

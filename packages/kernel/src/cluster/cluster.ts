@@ -115,6 +115,7 @@ export class ClusterNode implements LinkHandler {
         return cluster.store;
       },
       nodes: () => this.runningNodes(),
+      stopped: () => (this.member ? [...this.members].filter((m) => m !== this.self && !this.alive.has(m)).sort() : []),
       log: (line) => node.logger.warning(`cluster: ${line}`),
     });
     node.broker.router.onLocal = (f, g, added) => this.localRoute(rowOf(f, g), added);

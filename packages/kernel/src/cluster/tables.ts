@@ -15,6 +15,7 @@ export interface TablesHost {
   readonly member: boolean;
   readonly store: Store;
   nodes(): string[];
+  stopped(): string[];
   log(line: string): void;
 }
 
@@ -25,6 +26,10 @@ export class Tables implements PluginTables {
 
   nodes(): string[] {
     return this.h.nodes();
+  }
+
+  stoppedNodes(): string[] {
+    return this.h.stopped();
   }
 
   table(owner: string, name: string, handler: ClusterTableHandler): ClusterTable {
@@ -74,6 +79,7 @@ export class Tables implements PluginTables {
 export function noTables(self: string): PluginTables {
   return {
     nodes: () => [self],
+    stoppedNodes: () => [],
     table: () => ({ set: () => undefined, delete: () => undefined }),
     removeOwner: () => undefined,
   };

@@ -58,10 +58,12 @@ export function createContext(node: PluginHost, rec: Loaded, dataDir: string, ha
       },
       deliverTo: (clientid, filter, msg) => node.deliverTo(clientid, filter, msg as Message),
       metrics: () => node.metrics.snapshot(),
+      stats: () => node.statsSnapshot(),
       setStat: (stat, value) => node.stats.set(stat, value),
     },
     cluster: {
       nodes: () => node.tables.nodes(),
+      stoppedNodes: () => node.tables.stoppedNodes(),
       table: (tname, handler) => {
         live();
         return node.tables.table(name, tname, handler);
