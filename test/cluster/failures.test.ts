@@ -139,3 +139,34 @@ test('a peer link cut is re-dialled; forwards lost with it are counted as droppe
     proxy.close();
   }
 });
+
+test('a node whose Redis is not up yet starts, serves its own clients, and joins once Redis is there', async () => {
+  const late = await startService('redis');
+  try {
+    await late.down();
+    const a = await startNode('emqx7@127.0.0.1', `127.0.0.1:${late.port}`);
+    const b = await startNode('emqx8@127.0.0.1', `127.0.0.1:${late.port}`);
+    try {
+      expect(a.output()).toMatch(/cluster: Redis at 127\.0\.0\.1:\d+: /);
+      const sub = await connect(a.url, { clientId: 'early-sub' });
+      await sub.subscribeAsync('early/t', { qos: 1 });
+      const pub = await connect(a.url, { clientId: 'early-pub' });
+      await pub.publishAsync('early/t', 'alone', { qos: 1 });
+      await waitFor(() => collect(sub).length === 1, 5000, 'local delivery without Redis');
+      await late.up();
+      const t0 = Date.now();
+      let out = '';
+      while (!(out = await b.ctl('cluster', 'join', 'emqx7@127.0.0.1')).includes('successfully')) {
+        if (Date.now() - t0 > 10000) throw new Error(`join failed: ${out}`);
+      }
+      await waitRoute(b, 'early/t', 'emqx7@127.0.0.1');
+      const pub2 = await connect(b.url, { clientId: 'early-pub2' });
+      await pub2.publishAsync('early/t', 'joined', { qos: 1 });
+      await waitFor(() => collect(sub).length === 2, 5000, 'delivery from the node that joined');
+    } finally {
+      await stopNodes([a, b]);
+    }
+  } finally {
+    await late.stop();
+  }
+});

@@ -142,8 +142,13 @@ export function authDone(ch: ChannelCore, r: AuthResult): void {
         }
         openSession(ch, p, expiry, handover);
       },
-      (err) => {
+      (err: Error & { code?: string }) => {
         cluster.abortOpen(id);
+        // EMQX: a session lock not acquired is "client identifier not valid"
+        if (err?.code === 'session_lock_busy') {
+          env.logger.warning(`${id}: ${err.message}`);
+          return ch.connackError(RC.CLIENT_ID_NOT_VALID, 'client_identifier_not_valid');
+        }
         ch.internalError(err);
       },
     );

@@ -405,6 +405,11 @@ export class ClusterNode implements LinkHandler {
   /** the event stream: route changes of the peers, joins and leaves */
   private async tail(): Promise<void> {
     while (!this.stopped) {
+      // until boot has read where the stream ends, there is no position to read from
+      if (!this.booted) {
+        await new Promise((r) => setTimeout(r, this.cfg.heartbeat));
+        continue;
+      }
       try {
         const key = this.store.k('events');
         const res = (await this.reader.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', key, this.lastId)) as Array<[string, Array<[string, string[]]>]> | null;

@@ -14,7 +14,10 @@ import { messageRecord } from './wire.js';
 
 const LOCK_TTL = 15000;
 
-class LockBusy extends Error {}
+/** the session lock stayed taken: CONNACK "client identifier not valid", as EMQX */
+export class LockBusy extends Error {
+  readonly code = 'session_lock_busy';
+}
 
 export interface SessionsHost {
   readonly self: string;
