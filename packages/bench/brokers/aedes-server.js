@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Minimal Aedes MQTT broker for the benchmark: plain TCP, in-memory, defaults.
-// Usage: node aedes-server.js [--host 127.0.0.1] [--port 1883] [--exit-with-parent]
+// Usage: node aedes-server.js [--host 127.0.0.1] [--port 1883] [--redis host:port] [--exit-with-parent]
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
@@ -25,7 +25,15 @@ async function main() {
   const port = Number(arg('--port', '1883'));
   // aedes 1.x is an ES module; a dynamic import works from CommonJS.
   const { Aedes } = await import('aedes');
-  const broker = await Aedes.createBroker();
+  // --redis host:port: instances joined by mqemitter-redis, the way Aedes documents clustering
+  const redis = arg('--redis', undefined);
+  let mq;
+  if (redis) {
+    const [rh, rp] = redis.split(':');
+    const mqemitterRedis = require('mqemitter-redis');
+    mq = mqemitterRedis({ host: rh, port: Number(rp) });
+  }
+  const broker = await Aedes.createBroker(mq ? { mq } : {});
   // noDelay: same as the other brokers in the comparison (no Nagle delay).
   const server = net.createServer({ noDelay: true }, broker.handle);
   server.on('error', (e) => {

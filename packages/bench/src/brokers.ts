@@ -300,14 +300,14 @@ export function aedesVersion(): string {
   }
 }
 
-export async function startAedes(dir: string, opts: { readyTimeoutMs?: number } = {}): Promise<RunningBroker> {
+export async function startAedes(dir: string, opts: { readyTimeoutMs?: number; redis?: string } = {}): Promise<RunningBroker> {
   if (!fs.existsSync(AEDES_SERVER)) throw new BrokerUnavailable('aedes', `${AEDES_SERVER} is missing`);
   const [port] = await freePorts(1);
   return launch(
     'aedes',
     aedesVersion(),
     process.execPath,
-    [AEDES_SERVER, '--host', HOST, '--port', String(port), '--exit-with-parent'],
+    [AEDES_SERVER, '--host', HOST, '--port', String(port), ...(opts.redis ? ['--redis', opts.redis] : []), '--exit-with-parent'],
     port as number,
     path.join(dir, `aedes-${port}.log`),
     { readyTimeoutMs: opts.readyTimeoutMs ?? 10_000 },

@@ -12,6 +12,7 @@ import { UsageError, describe, list, parseArgs, shellQuote, type OptSpec, type O
 import { BROKERS, BrokerUnavailable, isBroker, killAllSync, logTail, startBroker, type BrokerName, type RunningBroker } from './brokers.js';
 import { authBench, renderAuth, upsertAuth } from './auth.js';
 import { AUTH_BACKENDS } from './auth-backends.js';
+import { clusterBench, renderCluster, upsertCluster } from './cluster.js';
 import { flowSummary } from './flow.js';
 import { LoadWorker, liveWorkers, split, sum } from './loadgen.js';
 import type { QoS } from './mqtt.js';
@@ -77,6 +78,7 @@ const COMPARE_OPTS: OptSpec[] = [
   { name: 'json', type: 'string', help: 'also write the raw results as JSON to this file' },
   { name: 'keep-logs', type: 'boolean', default: false, help: 'keep the temp dir with broker configs and logs' },
   { name: 'auth', type: 'string', default: 'all', help: 'then the auth bench (as `auth`) with these backends; none to skip' },
+  { name: 'cluster', type: 'string', default: 'on', help: 'then the cluster bench (as `cluster`); off to skip' },
   ...PARAM_OPTS,
 ];
 
@@ -84,6 +86,14 @@ const AUTH_OPTS: OptSpec[] = [
   { name: 'backends', type: 'string', default: AUTH_BACKENDS.map((b) => b.name).join(','), help: 'comma-separated auth backends' },
   { name: 'out', type: 'string', help: 'write/update the auth section of this Markdown file (e.g. docs/benchmarks.md)' },
   { name: 'rounds', type: 'number', default: 3, help: 'rounds; each row shows its median run' },
+  ...PARAM_OPTS,
+];
+
+const CLUSTER_OPTS: OptSpec[] = [
+  { name: 'out', type: 'string', help: 'write/update the cluster section of this Markdown file (e.g. docs/benchmarks.md)' },
+  { name: 'rounds', type: 'number', default: 3, help: 'rounds; each cell shows its median run' },
+  { name: 'takeover-clients', type: 'number', default: 200, help: 'persistent clients moved from node 1 to node 2' },
+  { name: 'join-routes', type: 'number', default: 10_000, help: 'routes on the node a fresh node joins' },
   ...PARAM_OPTS,
 ];
 
@@ -95,6 +105,7 @@ Usage:
   node packages/bench/dist/cli.js sub  -h HOST -p PORT -c COUNT -t TOPIC -q QOS [options]
   node packages/bench/dist/cli.js scenario NAME -h HOST -p PORT [--pid PID] [options]
   node packages/bench/dist/cli.js compare [--rounds N] [--duration S] [--scenarios a,b] [--out docs/benchmarks.md]
+  node packages/bench/dist/cli.js cluster [--rounds N] [--duration S] [--out docs/benchmarks.md]
 
 conn/pub/sub run until Ctrl-C or --duration and print rates every second.
 Scenarios: ${SCENARIOS.join(', ')}.
@@ -113,6 +124,9 @@ ${describe(SCENARIO_OPTS)}
 
 compare options:
 ${describe(COMPARE_OPTS)}
+
+cluster options:
+${describe(CLUSTER_OPTS)}
 `;
 
 /* ------------------------------------------------------------------ */
@@ -423,6 +437,21 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
   if (o.auth !== 'none' && !interrupted) {
     await authCmd({ ...o, backends: o.auth === 'all' ? AUTH_BACKENDS.map((b) => b.name).join(',') : o.auth }, argv);
   }
+  if (o.cluster !== 'off' && !interrupted) await clusterCmd({ ...o, 'takeover-clients': 200, 'join-routes': 10_000 });
+}
+
+async function clusterCmd(o: Opts): Promise<void> {
+  const p = paramsFrom(o);
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-cluster-'));
+  const rounds = positive(o.rounds, 'rounds');
+  const r = await clusterBench({ dir: tmpDir, rounds, params: p, takeoverClients: positive(o['takeover-clients'], 'takeover-clients'), joinRoutes: positive(o['join-routes'], 'join-routes'), log });
+  const section = renderCluster(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
+  process.stdout.write(`${section}\n`);
+  if (typeof o.out === 'string') {
+    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
+    fs.writeFileSync(o.out, upsertCluster(existing, section));
+    log(`wrote ${o.out}`);
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -471,6 +500,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
         installSignalHandlers();
         await authCmd(opts, argv);
+        return 0;
+      }
+      case 'cluster': {
+        const { opts, positional } = parseArgs(rest, CLUSTER_OPTS);
+        if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
+        installSignalHandlers();
+        await clusterCmd(opts);
         return 0;
       }
       case 'compare': {

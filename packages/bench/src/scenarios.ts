@@ -70,6 +70,10 @@ export interface Target {
   port: number;
   /** Broker process id, for CPU and RSS; optional. */
   pid?: number;
+  /** subscribers connect here instead (a second cluster node); publishers stay on `port` */
+  subPort?: number;
+  /** awaited once the subscribers are in, before publishing (a cluster's routes reaching the publishers' node) */
+  subscribed?: () => Promise<void>;
   /** CONNECT credentials of the conn scenario; `%i` in the username is the connection index */
   username?: string;
   password?: string;
@@ -249,11 +253,12 @@ async function throughput(t: Target, p: ScenarioParams, spec: ThroughputSpec): P
     for (const n of split(spec.subs.count, spec.subs.workers)) {
       if (n === 0) continue;
       subs.push(
-        new LoadWorker({ role: 'sub', host: t.host, port: t.port, count: n, startIndex: idx, topic: spec.subs.topic, qos: spec.subs.qos, coalesceMs: spec.coalesceMs }),
+        new LoadWorker({ role: 'sub', host: t.host, port: t.subPort ?? t.port, count: n, startIndex: idx, topic: spec.subs.topic, qos: spec.subs.qos, coalesceMs: spec.coalesceMs }),
       );
       idx += n;
     }
     await started(subs, `${spec.name} subscribers`);
+    await t.subscribed?.();
     idx = 0;
     for (const n of split(spec.pubs.count, spec.pubs.workers)) {
       if (n === 0) continue;
