@@ -24,7 +24,12 @@ import { Banned } from './access/banned.js';
 import { Flapping } from './access/flapping.js';
 import type { FlappingPolicy } from './config/types.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
-import type { CtlPort, PluginHost, PluginTables } from './ports.js';
+import type { AdminPort, PluginHost, PluginTables } from './ports.js';
+import { Alarms } from './admin/alarms.js';
+import { ApiRegistry } from './admin/routes.js';
+import { localOps } from './admin/ops.js';
+import { adminApi, serveAdmin } from './admin/admin.js';
+import type { AdminApi } from '@nemq/sdk';
 import { noTables } from './cluster/tables.js';
 import type { ClusterSessions } from './channel/core.js';
 import { ClusterNode, type ClusterConfig } from './cluster/cluster.js';
@@ -65,7 +70,7 @@ export interface BrokerOptions {
   cluster?: ClusterConfig;
 }
 
-export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
+export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
   readonly nodeName: string;
   readonly logger: Logger;
   readonly registry: HookRegistry;
@@ -82,6 +87,9 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
   readonly plugins: PluginManager | undefined;
   readonly banned: Banned;
   readonly flapping: Flapping;
+  readonly alarms: Alarms;
+  readonly apiRoutes = new ApiRegistry();
+  readonly admin: AdminApi;
   private ctlServer: CtlServer | undefined;
   private readonly zones: Map<string, Zone>;
   readonly fileAcl: (ci: ClientInfo, action: PubSub, topic: string) => AclResult | 'nomatch';
@@ -107,6 +115,13 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
     this.fileAcl = opts.fileAcl ?? (() => 'nomatch');
     this.listeners = (opts.listeners ?? [{ proto: 'tcp', name: 'external', host: '127.0.0.1', port: 1883, zone: 'external', maxConnections: 1024000 }])
       .map((s) => new Listener(s, this));
+    this.alarms = new Alarms(this.nodeName, {
+      sys: (topic, payload) => {
+        const m = new Message(this.nextMessageId(), 0, this.nodeName, { retain: false, dup: false, sys: true }, topic, Buffer.from(payload), undefined, Date.now());
+        this.broker.publish(m);
+      },
+      warning: (line) => this.logger.warning(line),
+    });
     if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
     if (opts.cluster) {
       this.clusterNode = new ClusterNode(this, opts.cluster);
@@ -117,6 +132,18 @@ export class BrokerNode implements Ctx, ChannelEnv, CtlPort, PluginHost {
         rows: () => banned.rows(),
       });
     }
+    const ops = localOps(this);
+    const cn = this.clusterNode;
+    this.admin = adminApi(this.nodeName, ops, () => cn && {
+      member: cn.member,
+      runningNodes: () => cn.runningNodes(),
+      stoppedNodes: () => cn.tables.stoppedNodes(),
+      callPeer: (n, op, args) => {
+        const p = cn.member && cn.runningNodes().includes(n) ? cn.peers.get(n) : undefined;
+        return p ? p.call(op, args, 15000) : Promise.reject(new Error(`node ${n} is not running`));
+      },
+    });
+    cn?.handle('admin', (_peer, a) => serveAdmin(ops)(a));
     registerKernelCommands(this);
     registerClusterCommand(this.ctl, this.nodeName, this.clusterNode);
   }

@@ -12,7 +12,10 @@ import type { Metrics, Stats } from './metrics/metrics.js';
 import type { Router } from './router/router.js';
 import type { Message } from './types.js';
 import type { Banned } from './access/banned.js';
-import type { ClusterTable, ClusterTableHandler } from '@nemq/sdk';
+import type { AdminApi, ClusterTable, ClusterTableHandler } from '@nemq/sdk';
+import type { Alarms } from './admin/alarms.js';
+import type { ApiRegistry } from './admin/routes.js';
+import type { Zone } from './zone.js';
 
 /** one row of `emqx_ctl plugins list` */
 export interface PluginListing {
@@ -59,6 +62,12 @@ export interface CtlPort {
   readonly banned: Pick<Banned, 'add' | 'delete' | 'list'>;
 }
 
+/** admin/ops.ts: what the management operations read and change */
+export interface AdminPort extends CtlPort {
+  readonly alarms: Alarms;
+  zone(name: string): Zone;
+}
+
 /** the cluster's tables as the plugin host offers them */
 export interface PluginTables {
   nodes(): string[];
@@ -85,6 +94,10 @@ export interface PluginHost {
   deliverTo(clientid: string, topic: string, msg: Message): void;
   /** replicated tables for plugins (cluster/tables.ts); one node: no-op tables */
   readonly tables: PluginTables;
+  /** HTTP API v4 routes plugins add (admin/routes.ts) */
+  readonly apiRoutes: ApiRegistry;
+  /** ctx.admin (admin/admin.ts) */
+  readonly admin: AdminApi;
   /** expires every connection's ACL cache (a plugin came or went: its verdicts may no longer hold) */
   drainAclCaches(): void;
 }

@@ -6,6 +6,8 @@ export * from './data.js';
 export * from './hooks.js';
 export * from './conf.js';
 export * from './plugin.js';
+export * from './api.js';
+export * from './admin.js';
 
 // ---- shared building blocks: one copy for the kernel and every plugin
 
@@ -75,3 +77,5 @@ export { parseServer } from './server.js';
 export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
 /** LDAP userPassword values: {SHA} {SSHA} {MD5} {SMD5} {SHA256..512} {SSHA256..512} and clear text (emqx_auth_ldap) */
 export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ldappasswd.js';
+/** serving the API routes over HTTP as minirest (emqx_management, emqx_dashboard) */
+export { apiHandler, sendJson, sendText, basicCredentials, unauthorized, type ApiServerOptions } from './http.js';

@@ -6,6 +6,8 @@
 import type { ConfSchema, ConfValues, ConfValuesOf } from './conf.js';
 import type { Message, MessageProperties, QoS } from './data.js';
 import type { Hooks } from './hooks.js';
+import type { ApiHandler, ApiRoute } from './api.js';
+import type { AdminApi } from './admin.js';
 
 export type PluginType = 'auth' | 'bridge' | 'backend' | 'protocol' | 'feature';
 
@@ -82,6 +84,14 @@ export interface ClusterApi {
   table(name: string, handler: ClusterTableHandler): ClusterTable;
 }
 
+/** the node's HTTP API route table, as the serving plugins see it */
+export interface ApiRoutes {
+  /** the route for a method and path under `/api/v4` */
+  match(method: string, path: string, listener: 'management' | 'dashboard'): { route: ApiRoute; handler: ApiHandler; params: Record<string, string> } | undefined;
+  /** every route a listener serves (`GET /api/v4/`) */
+  list(listener: 'management' | 'dashboard'): ApiRoute[];
+}
+
 /** `emqx_ctl <command> ...args`; returns the text to print, or undefined to print the usage. */
 export type CtlHandler = (args: string[]) => string | undefined | Promise<string | undefined>;
 export type CtlUsage = ReadonlyArray<readonly [synopsis: string, description: string]>;
@@ -111,6 +121,12 @@ export interface PluginContext<C = ConfValues, H = unknown> {
   readonly dataDir: string;
   /** set when a reload replaces a running instance whose stop('upgrade') returned state */
   readonly handover: Handover<H> | undefined;
+  /** node operations for management plugins (clients, subscriptions, plugins, listeners, alarms), on any running node */
+  readonly admin: AdminApi;
+  /** adds an HTTP API v4 route (served by emqx_management and emqx_dashboard). Removed on unload. */
+  api(route: ApiRoute, handler: ApiHandler): void;
+  /** the routes every running plugin added, for the plugins that serve them */
+  readonly apiRoutes: ApiRoutes;
   /** registers `emqx_ctl <command>`; the usage is printed as EMQX does. Removed on unload. */
   ctl(command: string, usage: CtlUsage, handler: CtlHandler): void;
   /** runs on unload, last registered first */

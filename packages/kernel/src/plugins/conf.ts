@@ -1,6 +1,7 @@
 // etc/plugins/<name>.conf: EMQX key = value lines checked against the plugin's schema.
 import type { ConfField, ConfSchema, ConfValues } from '@nemq/sdk';
 import { parseConfText } from '../config/parse.js';
+import { envNameToKey } from '../config/env.js';
 import { describeType, parseValue, type ValueType } from '../config/values.js';
 
 function valueType(f: ConfField): ValueType {
@@ -49,8 +50,27 @@ function convert(f: ConfField, text: string): unknown {
   return v;
 }
 
+/**
+ * `EMQX_*` variables naming a key of this schema (EMQX_MANAGEMENT__LISTENER__HTTP → management.listener.http),
+ * as lines appended to the file so they win; an empty value unsets the key.
+ */
+export function envConfLines(schema: ConfSchema, env: NodeJS.ProcessEnv): { lines: string; unset: Set<string> } {
+  let lines = '';
+  const unset = new Set<string>();
+  for (const name of Object.keys(env).sort()) {
+    const key = envNameToKey(name);
+    if (key === undefined || schemaKey(schema, key) === undefined) continue;
+    const v = env[name] ?? '';
+    if (v === '') unset.add(key);
+    else lines += `\n${key} = ${v}`;
+  }
+  return { lines, unset };
+}
+
 /** Parses and checks conf text; returns typed values or the list of problems (file:line: key: …). */
-export function readPluginConf(text: string, file: string, schema: ConfSchema): { values: ConfValues; problems: string[] } {
+export function readPluginConf(text: string, file: string, schema: ConfSchema, env: NodeJS.ProcessEnv = {}): { values: ConfValues; problems: string[] } {
+  const over = envConfLines(schema, env);
+  text += over.lines;
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
   let entries: ReturnType<typeof parseConfText> = [];
@@ -60,6 +80,7 @@ export function readPluginConf(text: string, file: string, schema: ConfSchema): 
     return { values: values as ConfValues, problems: (err as { problems?: string[] }).problems ?? [String(err)] };
   }
   for (const e of entries) {
+    if (over.unset.has(e.key)) continue;
     const pattern = schemaKey(schema, e.key);
     if (pattern === undefined) {
       problems.push(`${file}:${e.line}: ${e.key}: unknown key`);

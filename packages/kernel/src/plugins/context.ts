@@ -69,6 +69,12 @@ export function createContext(node: PluginHost, rec: Loaded, dataDir: string, ha
         return node.tables.table(name, tname, handler);
       },
     },
+    admin: node.admin,
+    apiRoutes: node.apiRoutes,
+    api: (route, handler) => {
+      live();
+      node.apiRoutes.add(name, route, handler);
+    },
     ctl: (command, usage, handler) => {
       live();
       node.ctl.register(name, command, usage, handler);

@@ -246,6 +246,7 @@ export class PluginManager {
     rec.abort.abort();
     this.node.registry.removeOwner(name);
     this.node.ctl.removeOwner(name);
+    this.node.apiRoutes.removeOwner(name);
     this.node.tables.removeOwner(name);
     for (const s of rec.subs) this.node.subscriptions.removeLocal(s);
     rec.subs.clear();
@@ -276,7 +277,7 @@ export class PluginManager {
     const candidates = [join(this.opts.etcDir, `${name}.conf`), join(info.dir, 'etc', `${name}.conf`)];
     const file = candidates.find((f) => existsSync(f));
     const text = file ? readFileSync(file, 'utf8') : '';
-    const { values, problems } = readPluginConf(text, file ?? `${name}.conf`, plugin.schema);
+    const { values, problems } = readPluginConf(text, file ?? `${name}.conf`, plugin.schema, process.env);
     if (problems.length > 0) throw new PluginError('bad_config', name, problems.join('; '));
     return values;
   }
