@@ -1,5 +1,6 @@
 // The single-page app's files from www/: `/` is index.html (never cached, it names the current
-// bundle), `/static/...` are the bundle's files (their names carry a content hash, so cached a year).
+// bundle), `/static/...` are the bundle's files (their names carry a content hash, so cached a year;
+// a `.gz` copy beside one is sent to browsers that accept gzip).
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
@@ -74,7 +75,9 @@ export function staticFiles(root: string): (req: IncomingMessage, res: ServerRes
       send(res, 404, 'Not found.');
       return true;
     }
-    const f = read(file);
+    const gzip = !index && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const zipped = gzip ? read(`${file}.gz`) : undefined;
+    const f = zipped ?? read(file);
     if (!f) {
       send(res, 404, index ? 'Not found. The dashboard UI is not built: run `npm run setup`.' : 'Not found.');
       return true;
@@ -85,6 +88,8 @@ export function staticFiles(root: string): (req: IncomingMessage, res: ServerRes
       'cache-control': index ? 'no-cache' : 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
     };
+    if (!index) headers.vary = 'accept-encoding';
+    if (zipped) headers['content-encoding'] = 'gzip';
     if (req.headers['if-none-match'] === f.etag) {
       res.writeHead(304, headers);
       res.end();

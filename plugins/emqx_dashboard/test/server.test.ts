@@ -142,6 +142,9 @@ test('/ serves the built app and /static its bundle with content types and cache
   expect(r.status).toBe(200);
   expect(r.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
   expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  // fetch asks for gzip: the precompressed copy is sent
+  expect(r.headers.get('content-encoding')).toBe('gzip');
+  expect(await r.text()).toContain('/api/v4');
   const etag = r.headers.get('etag')!;
   expect((await fetch(d.base + js!, { headers: { 'if-none-match': etag } })).status).toBe(304);
   expect((await fetch(d.base + css!)).headers.get('content-type')).toBe('text/css; charset=utf-8');
