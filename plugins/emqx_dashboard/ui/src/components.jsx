@@ -105,7 +105,7 @@ const PALETTE = ['#22a06b', '#3b82f6', '#f59e0b', '#ef4444', '#8b5cf6', '#14b8a6
  * A live uPlot chart. `data` = [times (s), ...series]; `series` = [{label}], `fmt` formats the y axis.
  * The chart is made once and given new data on every render.
  */
-export function Chart({ title, series, data, fmt = (v) => String(v), height = 200, id }) {
+export function Chart({ title, series, data, fmt = (v) => String(v), height = 200, id, axis = 60 }) {
   const box = useRef(null);
   const plot = useRef(null);
   const key = series.map((s) => s.label).join('|');
@@ -119,7 +119,7 @@ export function Chart({ title, series, data, fmt = (v) => String(v), height = 20
       scales: { x: { time: true } },
       axes: [
         { stroke: '#8a94a6', grid: { stroke: '#eef0f4' } },
-        { stroke: '#8a94a6', grid: { stroke: '#eef0f4' }, size: 60, values: (u, vals) => vals.map((v) => fmt(v)) },
+        { stroke: '#8a94a6', grid: { stroke: '#eef0f4' }, size: axis, values: (u, vals) => vals.map((v) => fmt(v)) },
       ],
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, fill: i === 0 ? PALETTE[0] + '18' : undefined, points: { show: false }, value: (u, v) => (v == null ? '-' : fmt(v)) }))],
     };

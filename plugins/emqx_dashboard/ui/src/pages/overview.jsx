@@ -91,7 +91,7 @@ export function Overview() {
         <Chart id="chart-clients" title="Connections, subscriptions, topics" series={[{ label: 'connections' }, { label: 'subscriptions' }, { label: 'topics' }]} data={[t, [...hist.conns], [...hist.subs], [...hist.topics]]} fmt={num} />
         <Chart id="chart-messages" title="Messages per second" series={[{ label: 'in' }, { label: 'out' }, { label: 'dropped' }]} data={[t, [...hist.in], [...hist.out], [...hist.dropped]]} fmt={num} />
         <Chart id="chart-cpu" title="Node CPU (% of one core)" series={names.map((n) => ({ label: n }))} data={[t, ...names.map((n) => [...hist.cpu[n]])]} fmt={(v) => `${num(v)}%`} />
-        <Chart id="chart-memory" title="Node memory used" series={names.map((n) => ({ label: n }))} data={[t, ...names.map((n) => [...hist.mem[n]])]} fmt={bytes} />
+        <Chart id="chart-memory" title="Node memory used" series={names.map((n) => ({ label: n }))} data={[t, ...names.map((n) => [...hist.mem[n]])]} fmt={bytes} axis={80} />
       </div>
       <h2>Nodes</h2>
       <Table
