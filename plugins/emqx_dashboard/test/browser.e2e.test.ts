@@ -158,7 +158,10 @@ maybe('dashboard in chromium', () => {
     await row.locator('button', { hasText: 'Load' }).click();
     await row.locator('.badge', { hasText: 'running' }).waitFor();
     expect(node.plugins!.isLoaded('emqx_retainer')).toBe(true);
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate(() => {
+      window.scrollTo(0, 0);
+      for (const e of document.querySelectorAll('.table-wrap')) e.scrollLeft = 0;
+    });
     await shot('plugins');
   });
 
@@ -185,5 +188,50 @@ maybe('dashboard in chromium', () => {
     await page.click('#ws-publish button[type=submit]');
     expect(await got).toBe('hello from the browser');
     await shot('websocket');
+  });
+  test('subscriptions, topics, listeners and alarms pages show the node\'s data', async () => {
+    await page.click('a[data-nav=subscriptions]');
+    await page.locator('tr[data-key="e2e-subscriber load/#"]').waitFor();
+    await page.click('a[data-nav=topics]');
+    await page.locator('tr[data-key="load/# emqx@127.0.0.1"]').waitFor();
+    await page.click('a[data-nav=listeners]');
+    await page.getByRole('cell', { name: `127.0.0.1:${wsPort}`, exact: true }).waitFor();
+    await page.click('a[data-nav=alarms]');
+    await page.locator('h1', { hasText: 'Alarms' }).waitFor();
+    await page.locator('.table-wrap').waitFor();
+    expect(await page.locator('.error').count()).toBe(0);
+  });
+
+  test('applications: add one (its secret is shown) and delete it', async () => {
+    await page.click('a[data-nav=apps]');
+    await page.fill('input[placeholder="App ID"]', 'e2e_app');
+    await page.fill('input[placeholder="Name"]', 'E2E app');
+    await page.click('form.toolbar button[type=submit]');
+    await page.getByText(/Created e2e_app; its secret is \S+/).waitFor();
+    await page.locator('tr[data-key="e2e_app"]').waitFor();
+    await page.locator('tr[data-key="e2e_app"] button').click();
+    await page.locator('tr[data-key="e2e_app"] button', { hasText: 'Delete?' }).click();
+    await page.locator('tr[data-key="e2e_app"]').waitFor({ state: 'detached' });
+  });
+
+  test('users: changing the default password removes the banner; the new one logs in', async () => {
+    await page.click('a[data-nav=users]');
+    const f = page.locator('#change-password');
+    await f.locator('input[name=old_pwd]').fill('wrong');
+    await f.locator('input[name=new_pwd]').fill('s3cret-e2e');
+    await f.locator('input[name=again]').fill('s3cret-e2e');
+    await f.locator('button[type=submit]').click();
+    await page.getByText('The current password is wrong.').waitFor();
+    await f.locator('input[name=old_pwd]').fill('public');
+    await f.locator('button[type=submit]').click();
+    await page.getByText('Password changed.').waitFor();
+    await page.locator('.banner').waitFor({ state: 'detached' });
+    await page.click('button:has-text("Log out")');
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', 's3cret-e2e');
+    await page.click('button[type=submit]');
+    // back on the page it was on
+    await page.locator('h1', { hasText: 'Users' }).waitFor();
+    expect(await page.locator('.banner').count()).toBe(0);
   });
 });

@@ -33,7 +33,7 @@ export function Alarms() {
         columns={[
           { key: 'activated', label: 'State', render: (a) => <Badge ok={!a.activated}>{a.activated ? 'active' : 'cleared'}</Badge> },
           { key: 'name', label: 'Name' },
-          { key: 'message', label: 'Message' },
+          { key: 'message', label: 'Message', class: 'wrap' },
           { key: 'node', label: 'Node' },
           { key: 'activate_at', label: 'Raised', render: (a) => time(a.activate_at) },
           { key: 'deactivate_at', label: 'Cleared', render: (a) => (a.activated ? '-' : time(a.deactivate_at)) },

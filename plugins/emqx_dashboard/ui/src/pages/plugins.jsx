@@ -36,7 +36,7 @@ export function Plugins() {
         columns={[
           { key: 'name', label: 'Name', render: (p) => <strong>{p.name}</strong> },
           { key: 'version', label: 'Version' },
-          { key: 'description', label: 'Description' },
+          { key: 'description', label: 'Description', class: 'wrap' },
           { key: 'type', label: 'Type' },
           { key: 'node', label: 'Node' },
           { key: 'active', label: 'State', render: (p) => <Badge ok={p.active}>{p.active ? 'running' : 'stopped'}</Badge> },
