@@ -1,6 +1,8 @@
 // emqx_dashboard's server: login, users, password change, admins ctl, 401s, routes from the
 // shared table, port 0, the default-password hint.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { basic, call, startDash, type DashNode } from './helpers';
 
@@ -153,4 +155,41 @@ test('/ serves the built app and /static its bundle with content types and cache
   expect((await fetch(d.base + '/static/%2e%2e/%2e%2e/package.json')).status).toBe(404);
   expect((await fetch(d.base + '/static/x.js', { method: 'POST' })).status).toBe(405);
   expect((await fetch(d.base + '/elsewhere')).status).toBe(404);
+});
+
+test('dashboard.listener.https serves the same app and API over TLS', async () => {
+  const certs = join(__dirname, '../../../etc/certs');
+  d = await startDash([
+    'dashboard.listener.http = 127.0.0.1:0',
+    'dashboard.listener.https = 127.0.0.1:0',
+    `dashboard.listener.https.certfile = ${join(certs, 'cert.pem')}`,
+    `dashboard.listener.https.keyfile = ${join(certs, 'key.pem')}`,
+    '',
+  ].join('\n'));
+  const m = /Start https:dashboard listener on 127\.0\.0\.1:(\d+) successfully/.exec(d.log.join(''));
+  expect(m).not.toBeNull();
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: Number(m![1]), path: '/api/v4/auth', method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let s = '';
+      res.on('data', (c) => (s += c));
+      res.on('end', () => resolve(s));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ username: 'admin', password: 'public' }));
+  });
+  expect(JSON.parse(body)).toEqual({ code: 0, default_password: true });
+});
+
+test('https without certfile/keyfile fails the start with a clear error', async () => {
+  const err = await startDash('dashboard.listener.http = 127.0.0.1:0\ndashboard.listener.https = 127.0.0.1:0\n').catch((e: Error) => e);
+  expect((err as Error).message).toContain('dashboard.listener.https needs dashboard.listener.https.certfile and .keyfile');
+});
+
+test('a broken dashboard_users.json is kept aside and the default user comes back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nemq-dash-'));
+  writeFileSync(join(dir, 'dashboard_users.json'), '{broken');
+  d = await startDash(undefined, dir);
+  expect(d.log.join('')).toContain('dashboard_users.json is not valid JSON');
+  expect(existsSync(join(dir, 'dashboard_users.json.bad'))).toBe(true);
+  expect((await call(d.base, 'POST', '/api/v4/auth', { body: { username: 'admin', password: 'public' } })).json.code).toBe(0);
 });
