@@ -34,6 +34,8 @@ import { noTables } from './cluster/tables.js';
 import type { ClusterSessions } from './channel/core.js';
 import { ClusterNode, type ClusterConfig } from './cluster/cluster.js';
 import { registerClusterCommand } from './cluster/ctl.js';
+import { Tracer, type PacketTrace } from './trace/tracer.js';
+import { registerTraceCommand } from './trace/ctl.js';
 
 /** the EMQX version we behave as (status, $SYS/brokers/<node>/version) */
 export const VERSION = '4.3.0';
@@ -99,6 +101,15 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
   private msgSeq = Math.floor(Math.random() * 2 ** 20) * 2 ** 32;
   readonly clusterNode: ClusterNode | undefined;
   private stopping = false;
+  /** the packet paths' one check: undefined while no trace runs */
+  traces: PacketTrace | undefined = undefined;
+  readonly tracer: Tracer = new Tracer({
+    primaryLevel: () => this.logger.level,
+    setActive: (t) => {
+      this.traces = t;
+    },
+    error: (line) => this.logger.error(line),
+  });
 
   constructor(readonly opts: BrokerOptions = {}) {
     this.nodeName = opts.nodeName ?? 'emqx@127.0.0.1';
@@ -146,6 +157,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
     cn?.handle('admin', (_peer, a) => serveAdmin(ops)(a));
     registerKernelCommands(this);
     registerClusterCommand(this.ctl, this.nodeName, this.clusterNode);
+    registerTraceCommand(this.ctl, this.tracer);
   }
 
   async kickRemote(clientid: string): Promise<boolean> {
@@ -328,6 +340,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
     await closed;
     await this.clusterNode?.stop();
     await this.plugins?.stopAll();
+    await this.tracer.stopAll();
   }
 }
 
