@@ -25,7 +25,8 @@ import { Flapping } from './access/flapping.js';
 import type { FlappingPolicy } from './config/types.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
 import type { AdminPort, PluginHost, PluginTables } from './ports.js';
-import { Alarms } from './admin/alarms.js';
+import { Alarms, type AlarmOptions } from './admin/alarms.js';
+import { Sysmon, defaultProbe, type SysmonOptions, type SysmonProbe } from './admin/sysmon.js';
 import { ApiRegistry } from './admin/routes.js';
 import { localOps } from './admin/ops.js';
 import { adminApi, serveAdmin } from './admin/admin.js';
@@ -70,6 +71,12 @@ export interface BrokerOptions {
   aclOrder?: readonly string[];
   /** `cluster.redis.server` set: this node clusters through Redis; unset: one node, no Redis */
   cluster?: ClusterConfig;
+  /** os_mon.* / vm_mon.*: the health checks that raise alarms; none when unset */
+  sysmon?: SysmonOptions;
+  /** the readings the checks use (tests); the real ones when unset */
+  sysmonProbe?: SysmonProbe;
+  /** alarm.*: EMQX's defaults when unset */
+  alarm?: AlarmOptions;
 }
 
 export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
@@ -90,6 +97,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
   readonly banned: Banned;
   readonly flapping: Flapping;
   readonly alarms: Alarms;
+  readonly sysmon: Sysmon | undefined;
   readonly apiRoutes = new ApiRegistry();
   readonly admin: AdminApi;
   private ctlServer: CtlServer | undefined;
@@ -132,7 +140,11 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
         this.broker.publish(m);
       },
       warning: (line) => this.logger.warning(line),
-    });
+    }, opts.alarm);
+    if (opts.sysmon) {
+      const probe = opts.sysmonProbe ?? defaultProbe(() => this.cm.channels.size);
+      this.sysmon = new Sysmon(opts.sysmon, this.alarms, probe, (line) => this.logger.error(line));
+    }
     if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
     if (opts.cluster) {
       this.clusterNode = new ClusterNode(this, opts.cluster);
@@ -260,6 +272,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
       brokers: () => (this.clusterNode ? this.clusterNode.runningNodes().join(',') : this.nodeName),
     }, o.sysInterval ?? 60000, o.sysHeartbeat ?? 30000, o.presenceQos ?? 1);
     this.sys.start(this.registry);
+    this.sysmon?.start();
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();
   }
@@ -329,6 +342,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
     this.stopping = true;
     clearInterval(this.sweepTimer);
     this.sys?.stop();
+    this.sysmon?.stop();
     await this.ctlServer?.stop();
     const closed = Promise.all(this.listeners.map((l) => l.stop()));
     for (const l of this.listeners) for (const c of [...l.connections]) c.channel.kick(RC.SERVER_SHUTTING_DOWN, 'shutdown');
