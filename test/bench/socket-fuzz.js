@@ -61,6 +61,8 @@ async function startBroker() {
     EMQX_LISTENER__TCP__EXTERNAL__MAX_CONN_RATE: '100000',
     EMQX_ZONE__EXTERNAL__MAX_PACKET_SIZE: '64KB',
     EMQX_ZONE__EXTERNAL__IDLE_TIMEOUT: '2s',
+    // no HTTP listeners: several fuzz runs may share the machine
+    EMQX_MANAGEMENT__LISTENER__HTTP: '', EMQX_DASHBOARD__LISTENER__HTTP: '',
   };
   const child = spawn(process.execPath, [join(root, 'bin/emqx'), 'foreground'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

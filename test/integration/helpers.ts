@@ -123,7 +123,7 @@ export function freePort(): Promise<number> {
 
 export interface NodeProcess {
   /** listener ports by name */
-  ports: { tcp: number; internal: number; ssl: number; ws: number; wss: number };
+  ports: { tcp: number; internal: number; ssl: number; ws: number; wss: number; mgmt: number; dashboard: number };
   env: NodeJS.ProcessEnv;
   child: ChildProcess;
   output(): string;
@@ -135,11 +135,12 @@ export interface NodeProcess {
 
 /** `bin/emqx foreground` with the shipped etc/, its listeners moved to free ports by EMQX_* overrides */
 export async function spawnNode(extraEnv: Record<string, string>, args: string[] = [], wait = true): Promise<NodeProcess> {
-  const [tcp, internal, ssl, ws, wss] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort())) as [number, number, number, number, number];
+  const [tcp, internal, ssl, ws, wss, mgmt, dashboard] = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(() => freePort())) as [number, number, number, number, number, number, number];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     EMQX_LISTENER__TCP__EXTERNAL: `127.0.0.1:${tcp}`, EMQX_LISTENER__TCP__INTERNAL: `127.0.0.1:${internal}`,
     EMQX_LISTENER__SSL__EXTERNAL: `127.0.0.1:${ssl}`, EMQX_LISTENER__WS__EXTERNAL: `127.0.0.1:${ws}`, EMQX_LISTENER__WSS__EXTERNAL: `127.0.0.1:${wss}`,
+    EMQX_MANAGEMENT__LISTENER__HTTP: `127.0.0.1:${mgmt}`, EMQX_DASHBOARD__LISTENER__HTTP: `127.0.0.1:${dashboard}`,
     ...extraEnv,
   };
   const child = spawn(process.execPath, [join(ROOT, 'bin/emqx'), 'foreground', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -148,7 +149,7 @@ export async function spawnNode(extraEnv: Record<string, string>, args: string[]
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const node: NodeProcess = {
-    ports: { tcp, internal, ssl, ws, wss },
+    ports: { tcp, internal, ssl, ws, wss, mgmt, dashboard },
     env,
     child,
     output: () => out,

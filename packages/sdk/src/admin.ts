@@ -152,6 +152,16 @@ export interface TraceRow {
   file: string;
 }
 
+/** the banned table (replicated across the cluster); times in seconds since the epoch */
+export interface BanRow {
+  who: string;
+  as: 'clientid' | 'username' | 'peerhost';
+  reason: string;
+  by: string;
+  at: number;
+  until: number;
+}
+
 /** a page of rows from one node: `skip` rows passed over, then at most `limit` */
 export interface Slice {
   skip: number;
@@ -177,6 +187,11 @@ export interface AdminOps {
   /** as SUBSCRIBE from the client; false: no session here */
   subscribe: [{ clientid: string; topic: string; qos: QoS }, boolean];
   unsubscribe: [{ clientid: string; topic: string }, boolean];
+  /** the route table (cluster-wide): `[topic, node]` rows, or one topic's */
+  routes: [{ topic?: string }, Array<{ topic: string; node: string }>];
+  banned: [Record<string, never>, BanRow[]];
+  ban: [BanRow, true];
+  unban: [{ as: BanRow['as']; who: string }, boolean];
   plugins: [Record<string, never>, PluginRow[]];
   plugin: [{ name: string; action: 'load' | 'unload' | 'reload' }, true | OpError];
   listeners: [Record<string, never>, ListenerRow[]];

@@ -102,6 +102,13 @@ export function localOps(node: AdminPort): OpTable {
       node.subscriptions.unsubscribe(s, clientOf(clientid), topic);
       return true;
     },
+    routes: ({ topic }) => node.broker.router.rows(node.nodeName).filter(([t]) => topic === undefined || t === topic).map(([t, n]) => ({ topic: t, node: n })),
+    banned: () => node.banned.list().map((b) => ({ who: b.who, as: b.as, reason: b.reason, by: b.by, at: b.at, until: b.until })),
+    ban: (b) => {
+      node.banned.add({ who: b.who, as: b.as, reason: b.reason, by: b.by, at: b.at, until: b.until });
+      return true;
+    },
+    unban: ({ as, who }) => node.banned.delete(as, who),
     plugins: () => (node.plugins?.list() ?? []).map((p) => ({ name: p.name, description: p.description, active: p.active, type: p.type, version: p.version })),
     plugin: async ({ name, action }) => {
       const pm = node.plugins;
