@@ -8,6 +8,7 @@
 //   too_many_processes         channels (one Erlang process per connection in EMQX) as % of
 //                              node.process_limit > process_high_watermark; cleared below the low one
 import * as os from 'node:os';
+import { cpuBusy, systemMemory } from '@nemq/sdk';
 import type { Alarms } from './alarms.js';
 
 export interface SysmonOptions {
@@ -37,32 +38,13 @@ export interface SysmonProbe {
 /** percent with two decimals, as EMQX rounds its readings */
 const pct = (x: number): number => Math.round(x * 10000) / 100;
 
-/** system CPU busy % since the previous call (all cores), from os.cpus() times */
-export function cpuBusy(): () => number {
-  const sample = (): { busy: number; total: number } => {
-    let busy = 0;
-    let total = 0;
-    for (const c of os.cpus()) {
-      const t = c.times;
-      busy += t.user + t.nice + t.sys + t.irq;
-      total += t.user + t.nice + t.sys + t.irq + t.idle;
-    }
-    return { busy, total };
-  };
-  let last = sample();
-  return () => {
-    const cur = sample();
-    const total = cur.total - last.total;
-    const busy = cur.busy - last.busy;
-    last = cur;
-    return total > 0 ? pct(busy / total) : 0;
-  };
-}
-
 export function defaultProbe(channels: () => number): SysmonProbe {
   return {
     cpu: cpuBusy(),
-    sysmem: () => pct(1 - os.freemem() / os.totalmem()),
+    sysmem: () => {
+      const m = systemMemory();
+      return pct(m.used / m.total);
+    },
     procmem: () => pct(process.memoryUsage.rss() / os.totalmem()),
     processes: channels,
   };
