@@ -1,6 +1,9 @@
 // Alarms from the health checks reach MQTT subscribers of $SYS/brokers/+/alarms/#: activated
 // by a watermark the node is over, deactivated once it is not; from emqx.conf keys too.
 import { createLogger } from '@nemq/kernel';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { startBroker, connect, closeAll, waitFor, spawnNode, type TestBroker } from './helpers';
 
@@ -25,13 +28,15 @@ describe('in-process', () => {
       logger: createLogger('warning', () => {}),
       sysmon: {
         cpuCheckInterval: 0, cpuHighWatermark: 0.8, cpuLowWatermark: 0.6,
-        memCheckInterval: 50, sysmemHighWatermark: 1, procmemHighWatermark: 0.0001,
+        memCheckInterval: 50, sysmemHighWatermark: 1, procmemHighWatermark: 1,
         vmCheckInterval: 0, processHighWatermark: 0.8, processLowWatermark: 0.6, processLimit: 2097152,
       },
     });
     const c = await connect(b.url, { clientId: 'watch' });
     const got = alarmsOf(c);
     await c.subscribeAsync('$SYS/brokers/+/alarms/#', { qos: 0 });
+    // subscribed first: an alarm is published once, when it is activated
+    b.node.sysmon!.set({ procmemHighWatermark: 0.0001 });
     await waitFor(() => got.some(([k, a]) => k === 'activate' && a.name === 'high_process_memory_usage'), 3000, 'the activate message');
     const [, act] = got.find(([k]) => k === 'activate')!;
     expect(act).toMatchObject({ name: 'high_process_memory_usage', message: 'Process memory usage is higher than 0.01%', details: { high_watermark: 0.01 } });
@@ -50,8 +55,11 @@ describe('in-process', () => {
 });
 
 test('emqx.conf keys (here EMQX_* overrides) drive the checks of a started node', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nemq-alarms-'));
   const node = await spawnNode({
-    EMQX_OS_MON__MEM_CHECK_INTERVAL: '1s',
+    EMQX_NODE__DATA_DIR: dir,
+    // the first check comes this long after start: time enough for the client to subscribe
+    EMQX_OS_MON__MEM_CHECK_INTERVAL: '2s',
     EMQX_OS_MON__PROCMEM_HIGH_WATERMARK: '0.01%',
     EMQX_NODE__NAME: 'alarmtest@127.0.0.1',
   });
@@ -66,5 +74,6 @@ test('emqx.conf keys (here EMQX_* overrides) drive the checks of a started node'
     await c.endAsync();
   } finally {
     await node.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }, 20000);
