@@ -12,7 +12,7 @@ let b: TestBroker;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nemq-trace-'));
   // EMQX's default primary level; the lines themselves go nowhere
-  b = await startBroker({ retainer: false, logger: createLogger('warning', () => {}) });
+  b = await startBroker({ retainer: false, logger: createLogger('warning', () => {}), traceRoot: dir });
 });
 afterEach(async () => {
   await closeAll();
@@ -118,6 +118,11 @@ test('bad arguments print the usage; a bad level, a duplicate and a bad file are
   const c = await connect(b.url, { clientId: 'c1' });
   await c.publishAsync('a', 'b', { qos: 1 });
   await waitFor(() => read(file).includes('SEND PUBACK'), 3000, 'PUBACK in the trace');
+  // a relative file is under the install root, shown as given
+  expect(await ctl('trace', 'start', 'client', 'rel', 'log/rel.log')).toBe('trace clientid rel successfully\n');
+  expect(await ctl('trace', 'list')).toContain('Trace(clientid=rel, level=debug, destination="log/rel.log")\n');
+  await connect(b.url, { clientId: 'rel' });
+  await waitFor(() => read(join(dir, 'log/rel.log')).includes('SEND CONNACK'), 3000, 'CONNACK in the relative trace');
 });
 
 test('admin ops traces, trace_start and trace_stop', async () => {

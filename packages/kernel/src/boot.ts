@@ -82,6 +82,7 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
       // EMQX's +P default
       processLimit: cfg.node.processLimit ?? 2097152,
     },
+    traceRoot: cfg.baseDir,
     alarm: { actions: cfg.alarm.actions, sizeLimit: cfg.alarm.sizeLimit, validityPeriod: cfg.alarm.validityPeriod },
   };
   const cluster = clusterFromConfig(cfg);

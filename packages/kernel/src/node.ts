@@ -77,6 +77,8 @@ export interface BrokerOptions {
   sysmonProbe?: SysmonProbe;
   /** alarm.*: EMQX's defaults when unset */
   alarm?: AlarmOptions;
+  /** relative `emqx_ctl trace` files are under this directory (the install root); the working directory when unset */
+  traceRoot?: string;
 }
 
 export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
@@ -117,6 +119,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
       this.traces = t;
     },
     error: (line) => this.logger.error(line),
+    root: () => this.opts.traceRoot,
   });
 
   constructor(readonly opts: BrokerOptions = {}) {

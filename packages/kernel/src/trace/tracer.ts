@@ -46,8 +46,8 @@ export interface TracerEnv {
   /** undefined when no trace runs */
   setActive(t: PacketTrace | undefined): void;
   error(line: string): void;
-  /** relative trace files are under this directory */
-  cwd?: string;
+  /** relative trace files are under this directory; the working directory when undefined */
+  root?(): string | undefined;
 }
 
 const PUBLISH_TYPE = 3;
@@ -75,7 +75,7 @@ export class Tracer implements PacketTrace {
     if (table.has(name)) return `{already_exist,trace_${type}_${name}}`;
     let out: TraceFile;
     try {
-      out = new TraceFile(resolve(this.env.cwd ?? process.cwd(), file), (err) => this.env.error(`trace ${type} ${name}: ${err.message}`));
+      out = new TraceFile(resolve(this.env.root?.() ?? process.cwd(), file), (err) => this.env.error(`trace ${type} ${name}: ${err.message}`));
     } catch (err) {
       const code = String((err as NodeJS.ErrnoException).code ?? (err as Error).message).toLowerCase();
       return `{handler_not_added,{open_failed,${JSON.stringify(file)},${code}}}`;
@@ -105,6 +105,23 @@ export class Tracer implements PacketTrace {
   }
 
   packetIn(ch: TracedChannel, p: Packet): void {
+    try {
+      this.traceIn(ch, p);
+    } catch (err) {
+      // a trace must never break the packet path
+      this.env.error(`trace: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  frameOut(ch: TracedChannel, frame: Buffer): void {
+    try {
+      this.traceOut(ch, frame);
+    } catch (err) {
+      this.env.error(`trace: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private traceIn(ch: TracedChannel, p: Packet): void {
     const id = p.cmd === 'connect' ? p.clientId : clientOf(ch);
     const byClient = id === undefined ? undefined : this.clients.get(id);
     let topic: string | undefined;
@@ -112,7 +129,7 @@ export class Tracer implements PacketTrace {
     this.emit(ch, id, 'RECV', p, byClient, topic);
   }
 
-  frameOut(ch: TracedChannel, frame: Buffer): void {
+  private traceOut(ch: TracedChannel, frame: Buffer): void {
     const id = clientOf(ch);
     const byClient = id === undefined ? undefined : this.clients.get(id);
     // only PUBLISH frames can match a topic trace: nothing else is decoded for them
