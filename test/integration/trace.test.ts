@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@nemq/kernel';
-import { startBroker, connect, closeAll, collect, waitFor, type TestBroker } from './helpers';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startBroker, connect, closeAll, collect, waitFor, ROOT, type TestBroker } from './helpers';
 
 let dir: string;
 let b: TestBroker;
@@ -12,7 +14,7 @@ let b: TestBroker;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nemq-trace-'));
   // EMQX's default primary level; the lines themselves go nowhere
-  b = await startBroker({ retainer: false, logger: createLogger('warning', () => {}), traceRoot: dir });
+  b = await startBroker({ retainer: false, logger: createLogger('warning', () => {}), traceRoot: dir, ctlSocket: join(dir, 'ctl.sock') });
 });
 afterEach(async () => {
   await closeAll();
@@ -145,5 +147,17 @@ test('admin ops traces, trace_start and trace_stop', async () => {
   expect(await b.node.admin.call(node, 'trace_stop', { type: 'client', name: 'a1' })).toEqual({ error: '{not_found,trace_clientid_a1}' });
   expect(await b.node.admin.call(node, 'trace_stop', { type: 'topic', name: 'x/#' })).toBe(true);
   expect(await b.node.admin.call(node, 'trace_start', { type: 'client', name: 3 as unknown as string, file })).toEqual({ error: 'bad_arguments' });
+  expect(await b.node.admin.call(node, 'trace_stop', { type: 'ip' as 'client', name: 'x' })).toEqual({ error: 'bad_arguments' });
   expect(await b.node.admin.call(node, 'traces', {})).toEqual([]);
+});
+
+test('bin/emqx_ctl trace over the control socket', async () => {
+  const run = promisify(execFile);
+  const emqxCtl = async (...args: string[]): Promise<string> =>
+    (await run(process.execPath, [join(ROOT, 'bin/emqx_ctl'), ...args], { env: { ...process.env, EMQX_NODE__DATA_DIR: dir } })).stdout;
+  expect(await emqxCtl('log', 'primary-level', 'info')).toBe('info\n');
+  expect(await emqxCtl('trace', 'start', 'topic', 'x/#', join(dir, 'x.log'), 'info')).toBe('trace topic x/# successfully\n');
+  expect(await emqxCtl('trace', 'list')).toBe(`Trace(topic=x/#, level=info, destination="${join(dir, 'x.log')}")\n`);
+  expect(await emqxCtl('trace', 'stop', 'topic', 'x/#')).toBe('stop tracing topic x/# successfully\n');
+  expect(await emqxCtl('trace', 'start', 'client', 'c', join(dir, 'c.log'), 'debug')).toBe('[error] trace clientid c: Cannot trace at a log level (debug) lower than the primary log level (info)\n');
 });
