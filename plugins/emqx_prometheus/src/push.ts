@@ -50,14 +50,20 @@ export function startPush(o: PushOptions): boolean {
     o.logger.warning(`push to ${url} failed: ${why}`);
   };
   const push = async (): Promise<void> => {
+    // one push never outlives the next one's turn, nor the plugin
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    const limit = setTimeout(stop, Math.max(1000, o.interval));
+    o.signal.addEventListener('abort', stop, { once: true });
     try {
-      // one push never outlives the next one's turn
-      const signal = AbortSignal.any([o.signal, AbortSignal.timeout(Math.max(1000, o.interval))]);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: o.text(), signal });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: o.text(), signal: ac.signal });
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) failed(`HTTP ${res.status}`);
     } catch (err) {
-      if (!o.signal.aborted) failed((err as Error)?.message ?? String(err));
+      if (!o.signal.aborted) failed(ac.signal.aborted ? 'timed out' : ((err as Error)?.cause as Error)?.message ?? (err as Error)?.message ?? String(err));
+    } finally {
+      clearTimeout(limit);
+      o.signal.removeEventListener('abort', stop);
     }
   };
   const next = (): void => {

@@ -197,7 +197,15 @@ test('an unreachable gateway or a bad server is logged, never thrown; the route 
   servers.splice(servers.indexOf(gone), 1);
   await start(`prometheus.push.gateway.server = http://127.0.0.1:${port}\nprometheus.interval = 20\n`);
   await waitFor(() => logged.some((l) => l.includes('push to')), 'the push warning');
+  expect(logged.find((l) => l.includes('push to'))).toContain('ECONNREFUSED');
   expect((await fetch(`${apiUrl}/emqx_prometheus`)).status).toBe(200);
+  await node.stop();
+
+  // a gateway that never answers: the push gives up (after the interval, at least 1 s)
+  const hang = await listen(() => undefined);
+  await start(`prometheus.push.gateway.server = http://127.0.0.1:${(hang.address() as AddressInfo).port}\nprometheus.interval = 20\n`);
+  await waitFor(() => logged.some((l) => l.includes('push to')), 'the timeout warning', 5000);
+  expect(logged.find((l) => l.includes('push to'))).toContain('failed: timed out');
   await node.stop();
 
   await start('prometheus.push.gateway.server = ftp://example\n');
