@@ -95,6 +95,17 @@ test('a topic trace holds every PUBLISH on matching topics, from and to any clie
   expect(lines[0]).toMatch(/\[debug\] pub@127\.0\.0\.1:\d+ RECV PUBLISH\(Q1, R0, D0, Topic=sensor\/1, PacketId=\d+, Payload=0x000102\)$/);
   expect(lines[1]).toMatch(/\[debug\] watcher@127\.0\.0\.1:\d+ SEND PUBLISH\(Q1, R0, D0, Topic=sensor\/1, PacketId=\d+, Payload=0x000102\)$/);
   expect(await ctl('trace', 'stop', 'topic', 'sensor/+')).toBe('stop tracing topic sensor/+ successfully\n');
+  // $SYS is not topic-traced
+  const sys = join(dir, 'sys.log');
+  expect(await ctl('trace', 'start', 'topic', '$SYS/#', sys)).toBe('trace topic $SYS/# successfully\n');
+  await sub.subscribeAsync('$SYS/#', { qos: 0 });
+  b.node.alarms.activate('test_alarm');
+  await waitFor(() => got.some((m) => m.topic.endsWith('/alarms/activate')), 3000, 'the $SYS message');
+  await pub.publishAsync('sensor/2', 'x', { qos: 1 });
+  await waitFor(() => got.some((m) => m.topic === 'sensor/2'), 3000, 'sensor/2');
+  // stop waits for every line to be written
+  expect(await ctl('trace', 'stop', 'topic', '$SYS/#')).toBe('stop tracing topic $SYS/# successfully\n');
+  expect(read(sys)).toBe('');
 });
 
 test('bad arguments print the usage; a bad level, a duplicate and a bad file are refused without harm', async () => {

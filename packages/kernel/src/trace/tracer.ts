@@ -145,7 +145,8 @@ export class Tracer implements PacketTrace {
     let line: string | undefined;
     const text = (): string => (line ??= `${timestamp(new Date())} [debug] ${id ?? ''}@${ch.transport.peerhost}:${ch.transport.peerport} ${dir} ${formatPacket(p, topic)}\n`);
     if (byClient !== undefined) byClient.out.write(text());
-    if (topic === undefined || this.topics.size === 0) return;
+    // $SYS messages are not topic-traced (EMQX)
+    if (topic === undefined || this.topics.size === 0 || topic.startsWith('$SYS/')) return;
     for (const t of this.topics.values()) {
       // a client trace and a topic trace into one file: the line once
       if (t.out.path !== byClient?.out.path && topicMatches(t.name, topic)) t.out.write(text());
