@@ -1,0 +1,70 @@
+// Alarms from the health checks reach MQTT subscribers of $SYS/brokers/+/alarms/#: activated
+// by a watermark the node is over, deactivated once it is not; from emqx.conf keys too.
+import { createLogger } from '@nemq/kernel';
+import type { MqttClient } from 'mqtt';
+import { startBroker, connect, closeAll, waitFor, spawnNode, type TestBroker } from './helpers';
+
+afterEach(() => closeAll());
+
+/** alarm messages as they arrive: [activate|deactivate, payload] */
+function alarmsOf(c: MqttClient): Array<[string, any]> {
+  const got: Array<[string, any]> = [];
+  c.on('message', (topic, payload) => {
+    if (topic.includes('/alarms/')) got.push([topic.split('/').pop()!, JSON.parse(payload.toString())]);
+  });
+  return got;
+}
+
+describe('in-process', () => {
+  let b: TestBroker;
+  afterEach(() => b.stop());
+
+  test('high_process_memory_usage is activated over a tiny watermark and deactivated once the watermark is raised', async () => {
+    b = await startBroker({
+      retainer: false,
+      logger: createLogger('warning', () => {}),
+      sysmon: {
+        cpuCheckInterval: 0, cpuHighWatermark: 0.8, cpuLowWatermark: 0.6,
+        memCheckInterval: 50, sysmemHighWatermark: 1, procmemHighWatermark: 0.0001,
+        vmCheckInterval: 0, processHighWatermark: 0.8, processLowWatermark: 0.6, processLimit: 2097152,
+      },
+    });
+    const c = await connect(b.url, { clientId: 'watch' });
+    const got = alarmsOf(c);
+    await c.subscribeAsync('$SYS/brokers/+/alarms/#', { qos: 0 });
+    await waitFor(() => got.some(([k, a]) => k === 'activate' && a.name === 'high_process_memory_usage'), 3000, 'the activate message');
+    const [, act] = got.find(([k]) => k === 'activate')!;
+    expect(act).toMatchObject({ name: 'high_process_memory_usage', message: 'Process memory usage is higher than 0.01%', details: { high_watermark: 0.01 } });
+    expect(act.details.usage).toBeGreaterThan(0.01);
+    expect(act.activate_at).toBeGreaterThan(Date.now() * 1000 - 60e6);
+    expect(b.node.alarms.isActive('high_process_memory_usage')).toBe(true);
+    // once active, it is not published again at every check
+    const n = got.length;
+    b.node.sysmon!.set({ procmemHighWatermark: 1 });
+    await waitFor(() => got.some(([k]) => k === 'deactivate'), 3000, 'the deactivate message');
+    expect(got.length).toBe(n + 1);
+    expect(got[n]![1]).toMatchObject({ name: 'high_process_memory_usage' });
+    expect(got[n]![1].deactivate_at).toBeGreaterThanOrEqual(act.activate_at);
+    expect(b.node.alarms.list(false).map((a) => a.name)).toEqual(['high_process_memory_usage']);
+  });
+});
+
+test('emqx.conf keys (here EMQX_* overrides) drive the checks of a started node', async () => {
+  const node = await spawnNode({
+    EMQX_OS_MON__MEM_CHECK_INTERVAL: '1s',
+    EMQX_OS_MON__PROCMEM_HIGH_WATERMARK: '0.01%',
+    EMQX_NODE__NAME: 'alarmtest@127.0.0.1',
+  });
+  try {
+    const c = await connect(`mqtt://127.0.0.1:${node.ports.tcp}`, { clientId: 'watch' });
+    const got = alarmsOf(c);
+    await c.subscribeAsync('$SYS/brokers/+/alarms/#', { qos: 0 });
+    await waitFor(() => got.some(([, a]) => a.name === 'high_process_memory_usage'), 5000, 'the activate message');
+    const [kind, a] = got.find(([, x]) => x.name === 'high_process_memory_usage')!;
+    expect(kind).toBe('activate');
+    expect(a.message).toBe('Process memory usage is higher than 0.01%');
+    await c.endAsync();
+  } finally {
+    await node.stop();
+  }
+}, 20000);
