@@ -460,6 +460,15 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
   }
 }
 
+/** prints a report section and, with --out, writes it into that Markdown file */
+function printSection(o: Opts, section: string, upsert: (existing: string, section: string) => string): void {
+  process.stdout.write(`${section}\n`);
+  if (typeof o.out !== 'string') return;
+  const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
+  fs.writeFileSync(o.out, upsert(existing, section));
+  log(`wrote ${o.out}`);
+}
+
 /** `argv` given: re-run with a higher open-files limit first when needed (not from compare, mid-run) */
 async function mgmtCmd(o: Opts, argv: readonly string[] | undefined): Promise<void> {
   const p = paramsFrom(o);
@@ -470,12 +479,7 @@ async function mgmtCmd(o: Opts, argv: readonly string[] | undefined): Promise<vo
   const soft = selfFdLimits()?.soft ?? 1024;
   const r = await mgmtBench({ dir: tmpDir, rounds, params: p, clients, maxSockets: Math.max(0, soft - 1_000), log });
   const section = renderMgmt(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertMgmt(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertMgmt);
 }
 
 async function clusterCmd(o: Opts): Promise<void> {
@@ -484,12 +488,7 @@ async function clusterCmd(o: Opts): Promise<void> {
   const rounds = positive(o.rounds, 'rounds');
   const r = await clusterBench({ dir: tmpDir, rounds, params: p, takeoverClients: positive(o['takeover-clients'], 'takeover-clients'), joinRoutes: positive(o['join-routes'], 'join-routes'), log });
   const section = renderCluster(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertCluster(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertCluster);
 }
 
 /* ------------------------------------------------------------------ */
@@ -500,12 +499,7 @@ async function authCmd(o: Opts, argv: readonly string[]): Promise<void> {
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-auth-'));
   const rows = await authBench({ backends: list(o.backends), params: p, rounds: positive(o.rounds, 'rounds'), dir: tmpDir, log });
   const section = renderAuth(rows, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, p);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertAuth(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertAuth);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
