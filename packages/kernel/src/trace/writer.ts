@@ -3,12 +3,17 @@
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** lines wait in memory up to this much while the disk is slower than the traffic; later ones are dropped */
+const MAX_BACKLOG = 64 * 1024 * 1024;
+
 export class TraceFile {
   private readonly stream: WriteStream;
   private failed = false;
+  /** lines dropped while the backlog was full */
+  dropped = 0;
 
   /** throws the open error (ENOENT, EACCES, EISDIR...) */
-  constructor(readonly path: string, onError: (err: Error) => void) {
+  constructor(readonly path: string, private readonly onError: (err: Error) => void) {
     mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(path, 'a');
     this.stream = createWriteStream('', { fd, autoClose: true });
@@ -20,7 +25,12 @@ export class TraceFile {
   }
 
   write(line: string): void {
-    if (!this.failed) this.stream.write(line);
+    if (this.failed) return;
+    if (this.stream.writableLength > MAX_BACKLOG) {
+      if (this.dropped++ === 0) this.onError(new Error(`${this.path}: writing falls behind, lines are dropped`));
+      return;
+    }
+    this.stream.write(line);
   }
 
   /** resolves once every written line is on disk and the file is closed */
