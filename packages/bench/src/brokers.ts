@@ -31,6 +31,8 @@ export interface RunningBroker {
   logFile: string;
   alive(): boolean;
   stop(): Promise<void>;
+  /** nemq: the management (8081) and dashboard (18083) listeners' ports */
+  http?: { mgmt: number; dashboard: number };
 }
 
 export class BrokerUnavailable extends Error {
@@ -367,11 +369,13 @@ export async function startNemq(dir: string, opts: { readyTimeoutMs?: number; ro
   const dataDir = path.join(dir, `nemq-data-${ports[0]}`);
   fs.mkdirSync(dataDir, { recursive: true });
   opts.setup?.(dataDir);
-  return launch('nemq', nemqVersion(root), process.execPath, [bin, 'foreground'], ports[0] as number, path.join(dir, `nemq-${ports[0]}.log`), {
+  const b = await launch('nemq', nemqVersion(root), process.execPath, [bin, 'foreground'], ports[0] as number, path.join(dir, `nemq-${ports[0]}.log`), {
     env: { ...process.env, ...nemqEnv(ports, dataDir), ...opts.env },
     cwd: root,
     readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
   });
+  b.http = { mgmt: ports[5] as number, dashboard: ports[6] as number };
+  return b;
 }
 
 export function startBroker(name: BrokerName, dir: string, log?: (s: string) => void): Promise<RunningBroker> {

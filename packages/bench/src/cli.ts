@@ -13,6 +13,7 @@ import { BROKERS, BrokerUnavailable, isBroker, killAllSync, logTail, startBroker
 import { authBench, renderAuth, upsertAuth } from './auth.js';
 import { AUTH_BACKENDS } from './auth-backends.js';
 import { clusterBench, renderCluster, upsertCluster } from './cluster.js';
+import { mgmtBench, renderMgmt, upsertMgmt } from './mgmt.js';
 import { flowSummary } from './flow.js';
 import { LoadWorker, liveWorkers, split, sum } from './loadgen.js';
 import type { QoS } from './mqtt.js';
@@ -79,6 +80,14 @@ const COMPARE_OPTS: OptSpec[] = [
   { name: 'keep-logs', type: 'boolean', default: false, help: 'keep the temp dir with broker configs and logs' },
   { name: 'auth', type: 'string', default: 'all', help: 'then the auth bench (as `auth`) with these backends; none to skip' },
   { name: 'cluster', type: 'string', default: 'on', help: 'then the cluster bench (as `cluster`); off to skip' },
+  { name: 'mgmt', type: 'string', default: 'on', help: 'then the management bench (as `mgmt`); off to skip' },
+  ...PARAM_OPTS,
+];
+
+const MGMT_OPTS: OptSpec[] = [
+  { name: 'out', type: 'string', help: 'write/update the management section of this Markdown file (e.g. docs/benchmarks.md)' },
+  { name: 'rounds', type: 'number', default: 3, help: 'rounds; each cell shows its median run' },
+  { name: 'clients', type: 'number', default: 100_000, help: 'clients in the table for the API latency run (0 to skip)' },
   ...PARAM_OPTS,
 ];
 
@@ -106,6 +115,7 @@ Usage:
   node packages/bench/dist/cli.js scenario NAME -h HOST -p PORT [--pid PID] [options]
   node packages/bench/dist/cli.js compare [--rounds N] [--duration S] [--scenarios a,b] [--out docs/benchmarks.md]
   node packages/bench/dist/cli.js cluster [--rounds N] [--duration S] [--out docs/benchmarks.md]
+  node packages/bench/dist/cli.js mgmt [--rounds N] [--clients N] [--out docs/benchmarks.md]
 
 conn/pub/sub run until Ctrl-C or --duration and print rates every second.
 Scenarios: ${SCENARIOS.join(', ')}.
@@ -127,6 +137,9 @@ ${describe(COMPARE_OPTS)}
 
 cluster options:
 ${describe(CLUSTER_OPTS)}
+
+mgmt options:
+${describe(MGMT_OPTS)}
 `;
 
 /* ------------------------------------------------------------------ */
@@ -437,6 +450,7 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
   if (o.auth !== 'none' && !interrupted) {
     await authCmd({ ...o, backends: o.auth === 'all' ? AUTH_BACKENDS.map((b) => b.name).join(',') : o.auth }, argv);
   }
+  if (o.mgmt !== 'off' && !interrupted) await mgmtCmd({ ...o, clients: 100_000 }, undefined);
   if (o.cluster !== 'off' && !interrupted) {
     await clusterCmd({ ...o, 'takeover-clients': 200, 'join-routes': 10_000 }).catch((e: Error) => {
       // no redis-server here: the rest of the report stands
@@ -446,18 +460,35 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
   }
 }
 
+/** prints a report section and, with --out, writes it into that Markdown file */
+function printSection(o: Opts, section: string, upsert: (existing: string, section: string) => string): void {
+  process.stdout.write(`${section}\n`);
+  if (typeof o.out !== 'string') return;
+  const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
+  fs.writeFileSync(o.out, upsert(existing, section));
+  log(`wrote ${o.out}`);
+}
+
+/** `argv` given: re-run with a higher open-files limit first when needed (not from compare, mid-run) */
+async function mgmtCmd(o: Opts, argv: readonly string[] | undefined): Promise<void> {
+  const p = paramsFrom(o);
+  const clients = positive(o.clients, 'clients', true);
+  if (argv) await ensureFdLimit(clients + 1_000, argv);
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-mgmt-'));
+  const rounds = positive(o.rounds, 'rounds');
+  const soft = selfFdLimits()?.soft ?? 1024;
+  const r = await mgmtBench({ dir: tmpDir, rounds, params: p, clients, maxSockets: Math.max(0, soft - 1_000), log });
+  const section = renderMgmt(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
+  printSection(o, section, upsertMgmt);
+}
+
 async function clusterCmd(o: Opts): Promise<void> {
   const p = paramsFrom(o);
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-cluster-'));
   const rounds = positive(o.rounds, 'rounds');
   const r = await clusterBench({ dir: tmpDir, rounds, params: p, takeoverClients: positive(o['takeover-clients'], 'takeover-clients'), joinRoutes: positive(o['join-routes'], 'join-routes'), log });
   const section = renderCluster(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertCluster(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertCluster);
 }
 
 /* ------------------------------------------------------------------ */
@@ -468,12 +499,7 @@ async function authCmd(o: Opts, argv: readonly string[]): Promise<void> {
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-auth-'));
   const rows = await authBench({ backends: list(o.backends), params: p, rounds: positive(o.rounds, 'rounds'), dir: tmpDir, log });
   const section = renderAuth(rows, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, p);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertAuth(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertAuth);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -513,6 +539,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
         installSignalHandlers();
         await clusterCmd(opts);
+        return 0;
+      }
+      case 'mgmt': {
+        const { opts, positional } = parseArgs(rest, MGMT_OPTS);
+        if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
+        installSignalHandlers();
+        await mgmtCmd(opts, argv);
         return 0;
       }
       case 'compare': {

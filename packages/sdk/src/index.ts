@@ -79,3 +79,5 @@ export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
 export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ldappasswd.js';
 /** serving the API routes over HTTP as minirest (emqx_management, emqx_dashboard) */
 export { apiHandler, sendJson, sendText, basicCredentials, unauthorized, type ApiServerOptions } from './http.js';
+/** CPU and memory readings of the machine (sysmon, emqx_prometheus) */
+export { cpuBusy, systemMemory } from './sysinfo.js';
