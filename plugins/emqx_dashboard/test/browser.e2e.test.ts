@@ -136,6 +136,16 @@ maybe('dashboard in chromium', () => {
     await page.click('tr[data-key="e2e-target-1"] a');
     await page.locator('h1', { hasText: 'Client e2e-target-1' }).waitFor();
     await page.locator('tr[data-key="e2e/detail/+"]').waitFor();
+    // subscribe it from the page (POST /mqtt/subscribe), then unsubscribe it
+    await page.fill('input[name=topic]', 'e2e/from/ui');
+    await page.click('form.toolbar button[type=submit]');
+    await page.locator('tr[data-key="e2e/from/ui"]').waitFor();
+    const sawIt = new Promise<string>((r) => target.on('message', (t, m) => t === 'e2e/from/ui' && r(m.toString())));
+    (await connect('e2e-detail-pub')).publish('e2e/from/ui', 'via the dashboard subscription', { qos: 1 });
+    expect(await sawIt).toBe('via the dashboard subscription');
+    await page.locator('tr[data-key="e2e/from/ui"] button').click();
+    await page.locator('tr[data-key="e2e/from/ui"] button', { hasText: 'Sure?' }).click();
+    await page.locator('tr[data-key="e2e/from/ui"]').waitFor({ state: 'detached' });
     await page.click('a.btn:has-text("All clients")');
     await page.fill('input[name=clientid]', 'e2e-target');
     await page.click('form.toolbar button[type=submit]');
@@ -233,5 +243,18 @@ maybe('dashboard in chromium', () => {
     // back on the page it was on
     await page.locator('h1', { hasText: 'Users' }).waitFor();
     expect(await page.locator('.banner').count()).toBe(0);
+  });
+  test('without emqx_management the pages say which API is missing', async () => {
+    await node.plugins!.unload('emqx_management', { force: true, persist: false });
+    try {
+      await page.click('a[data-nav=clients]');
+      await page.locator('.error', { hasText: 'Not found: /clients' }).waitFor();
+      await page.click('a[data-nav=users]');
+      await page.locator('tr[data-key="admin"]').waitFor();
+    } finally {
+      await node.plugins!.load('emqx_management', { persist: false });
+    }
+    await page.click('a[data-nav=clients]');
+    await page.locator('tr[data-key="load-00"]').waitFor();
   });
 });
