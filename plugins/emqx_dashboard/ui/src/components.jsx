@@ -121,7 +121,7 @@ export function Chart({ title, series, data, fmt = (v) => String(v), height = 20
         { stroke: '#8a94a6', grid: { stroke: '#eef0f4' } },
         { stroke: '#8a94a6', grid: { stroke: '#eef0f4' }, size: axis, values: (u, vals) => vals.map((v) => fmt(v)) },
       ],
-      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, fill: i === 0 ? PALETTE[0] + '18' : undefined, points: { show: false }, value: (u, v) => (v == null ? '-' : fmt(v)) }))],
+      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, dash: s.dash, fill: i === 0 ? PALETTE[0] + '18' : undefined, points: { show: false }, value: (u, v) => (v == null ? '-' : fmt(v)) }))],
     };
     plot.current = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.current && plot.current.setSize({ width: el.clientWidth, height }));

@@ -88,8 +88,8 @@ export function Overview() {
         <Stat label="Dropped /s" value={num(last(hist.dropped))} />
       </div>
       <div class="charts">
-        <Chart id="chart-clients" title="Connections, subscriptions, topics" series={[{ label: 'connections' }, { label: 'subscriptions' }, { label: 'topics' }]} data={[t, [...hist.conns], [...hist.subs], [...hist.topics]]} fmt={num} />
-        <Chart id="chart-messages" title="Messages per second" series={[{ label: 'in' }, { label: 'out' }, { label: 'dropped' }]} data={[t, [...hist.in], [...hist.out], [...hist.dropped]]} fmt={num} />
+        <Chart id="chart-clients" title="Connections, subscriptions, topics" series={[{ label: 'connections' }, { label: 'subscriptions' }, { label: 'topics', dash: [6, 4] }]} data={[t, [...hist.conns], [...hist.subs], [...hist.topics]]} fmt={num} />
+        <Chart id="chart-messages" title="Messages per second" series={[{ label: 'in' }, { label: 'out', dash: [6, 4] }, { label: 'dropped' }]} data={[t, [...hist.in], [...hist.out], [...hist.dropped]]} fmt={num} />
         <Chart id="chart-cpu" title="Node CPU (% of one core)" series={names.map((n) => ({ label: n }))} data={[t, ...names.map((n) => [...hist.cpu[n]])]} fmt={(v) => `${num(v)}%`} />
         <Chart id="chart-memory" title="Node memory used" series={names.map((n) => ({ label: n }))} data={[t, ...names.map((n) => [...hist.mem[n]])]} fmt={bytes} axis={80} />
       </div>
