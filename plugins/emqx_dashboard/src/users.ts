@@ -156,7 +156,16 @@ export class UserStore {
     if (row) this.rows.set(username, row);
     else if (value === undefined) this.rows.delete(username);
     else return this.o.warn(`ignored a malformed user row for ${username} from the cluster`);
-    this.save();
+    this.saveQuietly();
+  }
+
+  /** for changes that come from the cluster: a write error is logged, the row is kept in memory */
+  private saveQuietly(): void {
+    try {
+      this.save();
+    } catch (err) {
+      this.o.warn(`cannot write ${this.o.file}: ${(err as Error).message}`);
+    }
   }
 
   /** joined a cluster: its table replaces ours (the cluster's rows won the merge) */
@@ -166,7 +175,7 @@ export class UserStore {
       const row = toRow(safeParse(v));
       if (row && row.username === name) this.rows.set(name, row);
     }
-    this.save();
+    this.saveQuietly();
   }
 }
 
