@@ -127,6 +127,13 @@ maybe('dashboard in chromium', () => {
     await page.click('a[data-nav=clients]');
     await page.locator('tr[data-key="load-00"]').waitFor();
     await shot('clients');
+    // pages of 10 (_page/_limit)
+    await page.selectOption('select[aria-label="Rows per page"]', '10');
+    await until(async () => (await page.locator('tbody tr').count()) === 10, 'a page of 10 clients');
+    await page.getByText(/Page 1 of 3 · 2[5-9] total/).waitFor();
+    await page.click('button:has-text("Next")');
+    await page.getByText(/Page 2 of 3/).waitFor();
+    await page.locator('tr[data-key="load-09"]').waitFor();
     await page.fill('input[name=clientid]', 'e2e-target');
     await page.click('form.toolbar button[type=submit]');
     await page.locator('tr[data-key="e2e-target-1"]').waitFor();
