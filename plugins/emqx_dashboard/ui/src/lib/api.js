@@ -70,7 +70,7 @@ export async function request(method, path, body, { auth = true, timeout = 10000
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ApiError(-1, res.status === 404 ? `Not found: ${path} (is the plugin that serves it loaded?)` : `HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
+    throw new ApiError(-1, res.status === 404 ? `Not found: ${path.split('?')[0]}. The plugin that serves it is not loaded (most pages need emqx_management).` : `HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
   if (json.code !== undefined && json.code !== 0) throw new ApiError(json.code, json.message || MESSAGES[json.code] || `Error ${json.code}`, res.status);
   if (json.code === undefined && json.message) throw new ApiError(-1, json.message, res.status);
