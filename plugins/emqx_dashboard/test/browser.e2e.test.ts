@@ -1,6 +1,6 @@
 // The dashboard in a real browser (Debian's chromium driven by playwright-core): log in, watch the
 // overview charts move under a load of real MQTT clients, find and kick a client, unload and
-// load a plugin, and receive a message in the WebSocket client. Saves docs/img/dashboard-*.png.
+// load a plugin, and receive a message in the WebSocket client. Saves dashboard-*.png (to docs/img with NEMQ_SCREENSHOTS=1).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '../../..');
-const IMG = join(ROOT, 'docs/img');
+// NEMQ_SCREENSHOTS=1 refreshes docs/img; otherwise they go to .cache so a test run leaves the tree clean
+const IMG = process.env.NEMQ_SCREENSHOTS ? join(ROOT, 'docs/img') : join(ROOT, '.cache/screenshots');
 const LOAD_CLIENTS = 24;
 
 const have = existsSync(CHROMIUM);
