@@ -99,9 +99,12 @@ export default definePlugin({
       ctx.hooks.tap('message.publish', (msg) => {
         if (msg.headers.allow_publish === false) return msg;
         const topic = msg.topic;
+        let payload: Buffer | undefined;
         for (const { r, b } of publish) {
           if (!r.match(topic)) continue;
-          b.enqueue(new Rec(r, Kind.Publish, msg.from, msg.headers.username ?? null, topic, msg.payload, msg.qos, '', msg.id, undefined, msg.timestamp, recSize(msg.from, topic, msg.payload)));
+          // a copy: the parsed payload is a view into the socket's read chunk
+          payload ??= Buffer.from(msg.payload);
+          b.enqueue(new Rec(r, Kind.Publish, msg.from, msg.headers.username ?? null, topic, payload, msg.qos, '', msg.id, undefined, msg.timestamp, recSize(msg.from, topic, payload)));
         }
         return msg;
       });
@@ -110,9 +113,11 @@ export default definePlugin({
     if (delivered.length > 0) {
       ctx.hooks.tap('message.delivered', (ci, msg) => {
         const topic = msg.topic;
+        let payload: Buffer | undefined;
         for (const { r, b } of delivered) {
           if (!r.match(topic)) continue;
-          b.enqueue(new Rec(r, Kind.Delivered, ci.clientid, ci.username ?? null, topic, msg.payload, msg.qos, msg.from, msg.id, undefined, Date.now(), recSize(ci.clientid, topic, msg.payload)));
+          payload ??= Buffer.from(msg.payload);
+          b.enqueue(new Rec(r, Kind.Delivered, ci.clientid, ci.username ?? null, topic, payload, msg.qos, msg.from, msg.id, undefined, Date.now(), recSize(ci.clientid, topic, payload)));
         }
         return msg;
       });

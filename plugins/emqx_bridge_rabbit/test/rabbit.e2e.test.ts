@@ -1,6 +1,6 @@
 // emqx_bridge_rabbit end to end: a real broker with the plugin loaded from dist/, real mqtt.js
 // clients (v3.1.1 and v5), a real rabbitmq-server (test/services) read back with amqplib.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
@@ -121,6 +121,27 @@ class Reader {
   }
 }
 
+/** established TCP connections this process holds to `port` (our socket inodes ∩ /proc/net/tcp*) */
+function connectionsTo(port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  let n = 0;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c.length >= 10 && c[3] === '01' && parseInt(c[2]!.split(':')[1]!, 16) === port && inodes.has(c[9]!)) n++;
+    }
+  }
+  return n;
+}
+
 let reader: Reader;
 
 beforeAll(async () => {
@@ -225,7 +246,7 @@ test('emqx_ctl rabbit: usage, rules and stats', async () => {
     'rabbit rules # Show the bridge rules: hook, MQTT filter, server, exchange\n');
   const rules = await ctl('rabbit', 'rules');
   expect(rules).toContain('bridge.rabbit.hook.message.publish.2: hook=message.publish, topic=#, rabbit=1, exchange=topic:emq.pub\n');
-  expect(rules.trim().split('\n')).toHaveLength(11);
+  expect(rules.trim().split('\n')).toHaveLength(10);
   const out = await ctl('rabbit', 'stats');
   expect(out.split('\n')[0]).toBe(`rabbit 1 (127.0.0.1:${rabbit.env.AMQP_PORT}):`);
   expect(await stats()).toMatchObject({ status: 'connected', connections: '2', pool_size: '2', dropped: '0', max_buffer_bytes: String(64 * 1024 * 1024) });
@@ -318,11 +339,15 @@ test('unload with traffic flowing: returns promptly, taps, ctl command and AMQP 
     }
   })();
   await reader.wait((g) => g.routingKey === 'flow.x', 20, 15000);
+  const port = Number(rabbit.env.AMQP_PORT);
+  // the bridge's pool (2) and the test's reader (1)
+  expect(connectionsTo(port)).toBe(3);
   const t0 = Date.now();
   expect(await ctl('plugins', 'unload', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit unloaded successfully.\n');
   expect(Date.now() - t0).toBeLessThan(5000);
   expect(node.registry.tapCount('emqx_bridge_rabbit')).toBe(0);
   expect((await node.ctl.run(['rabbit', 'stats'])).code).toBe(1);
+  await waitFor(() => connectionsTo(port) === 1, 5000, 'the bridge connections to close');
   const before = n;
   await waitFor(() => n > before + 20, 10000, 'MQTT publishes after the unload');
   stop = true;
