@@ -192,8 +192,20 @@ export class Store {
     if (!this.ready) return; // the 'ready' event schedules again
     const batch = this.queue.take(this.batchSize);
     this.inflight = batch.length;
-    const p = this.client.pipeline(batch.map((op) => op.args as unknown[]));
-    p.exec().then(
+    let exec: Promise<Array<[Error | null, unknown]> | null>;
+    try {
+      const p = this.client.pipeline();
+      for (const op of batch) {
+        const [cmd, ...rest] = op.args;
+        // any Redis command by name; lookups that need the bytes use ioredis' Buffer variant
+        if (cmd === 'hgetallBuffer') p.hgetallBuffer(String(rest[0]));
+        else p.call(String(cmd), ...rest);
+      }
+      exec = p.exec();
+    } catch (err) {
+      exec = Promise.reject(err);
+    }
+    exec.then(
       (results) => {
         this.inflight = 0;
         this.pipelines++;
