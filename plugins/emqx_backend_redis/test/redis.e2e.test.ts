@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 import { requireServices, startService, type Service } from '../../../test/services/index';
+import { spawnNode } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -378,3 +379,26 @@ test('a bad rule fails the load with a clear error and leaves nothing behind', a
   expect(node.plugins!.isLoaded('emqx_backend_redis')).toBe(false);
   expect(node.registry.tapCount('emqx_backend_redis')).toBe(0);
 }, 30_000);
+
+test('a real node (bin/emqx, shipped etc/plugins/emqx_backend_redis.conf with EMQX_* overrides) loads it with emqx_ctl plugins load and stores', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'nemq-backend-redis-node-'));
+  const n = await spawnNode({
+    EMQX_NODE__DATA_DIR: data,
+    EMQX_BACKEND__REDIS__POOL1__SERVER: `127.0.0.1:${redis.env.REDIS_PORT}`,
+    EMQX_BACKEND__REDIS__POOL1__DATABASE: '1',
+  });
+  try {
+    expect(await n.ctl('plugins', 'load', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis loaded successfully.\n');
+    await waitFor(async () => /status *: connected\n/.test(await n.ctl('backend_redis', 'stats')), 10000, 'the pool to connect');
+    const c = mqtt.connect(`mqtt://127.0.0.1:${n.ports.tcp}`, { clientId: 'node-client', protocolVersion: 5, reconnectPeriod: 0 });
+    clients.push(c);
+    await new Promise<void>((res, rej) => { c.once('connect', () => res()); c.once('error', rej); });
+    await waitFor(async () => (await db.hget('mqtt:client:node-client', 'state')) === '1', 5000, 'mqtt:client:node-client');
+    await c.publishAsync('node/1', 'stored by a real node', { qos: 1 });
+    await waitFor(async () => (await db.zcard('mqtt:msg:node/1')) === 1, 5000, 'the stored message');
+    expect(await n.ctl('plugins', 'unload', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis unloaded successfully.\n');
+  } finally {
+    await n.stop();
+    rmSync(data, { recursive: true, force: true });
+  }
+}, 60_000);

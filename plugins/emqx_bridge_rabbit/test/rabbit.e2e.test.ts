@@ -7,6 +7,7 @@ import * as amqp from 'amqplib';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 import { requireServices, startService, type Service } from '../../../test/services/index';
+import { spawnNode } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -366,3 +367,30 @@ test('a bad rule fails the load with a clear error and leaves nothing behind', a
   expect(node.plugins!.isLoaded('emqx_bridge_rabbit')).toBe(false);
   expect(node.registry.tapCount('emqx_bridge_rabbit')).toBe(0);
 }, 30_000);
+
+test('a real node (bin/emqx, shipped etc/plugins/emqx_bridge_rabbit.conf with EMQX_* overrides) loads it with emqx_ctl plugins load and bridges', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'nemq-rabbit-node-'));
+  const n = await spawnNode({
+    EMQX_NODE__DATA_DIR: data,
+    EMQX_BRIDGE__RABBIT__1__SERVER: `127.0.0.1:${rabbit.env.AMQP_PORT}`,
+    EMQX_BRIDGE__RABBIT__1__USERNAME: rabbit.env.AMQP_USER!,
+    EMQX_BRIDGE__RABBIT__1__PASSWORD: rabbit.env.AMQP_PASSWORD!,
+  });
+  const r = new Reader([['emq.pub', 'topic', 'node.#']]);
+  try {
+    expect(await n.ctl('plugins', 'load', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit loaded successfully.\n');
+    await r.start();
+    await waitFor(async () => /connections *: 4\n/.test(await n.ctl('rabbit', 'stats')), 15000, 'the pool of 4');
+    const c = mqtt.connect(`mqtt://127.0.0.1:${n.ports.tcp}`, { clientId: 'node-pub', protocolVersion: 5, reconnectPeriod: 0 });
+    clients.push(c);
+    await new Promise<void>((res, rej) => { c.once('connect', () => res()); c.once('error', rej); });
+    await c.publishAsync('node/1', 'from a real node', { qos: 1 });
+    const [g] = await r.wait((x) => x.routingKey === 'node.1');
+    expect(g!.body.toString()).toBe('from a real node');
+    expect(await n.ctl('plugins', 'unload', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit unloaded successfully.\n');
+  } finally {
+    await r.stop();
+    await n.stop();
+    rmSync(data, { recursive: true, force: true });
+  }
+}, 60_000);
