@@ -111,7 +111,7 @@ export class Sender {
           this.unreachable(`${code}: ${(err as Error).message}`);
         } else {
           this.reached();
-          this.fail(code || (err as Error).message);
+          this.fail(code ? `${code}: ${(err as Error).message}` : (err as Error).message);
           this.pump();
         }
       },

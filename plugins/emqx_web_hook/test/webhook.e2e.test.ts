@@ -1,6 +1,8 @@
 // emqx_web_hook end to end: a broker with the plugin loaded from dist/, real mqtt.js clients
 // (v3.1.1 and v5) and a real node:http server that records every request it gets.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -92,10 +94,10 @@ const RULES = [
   'web.hook.rule.message.dropped.1      = {"action": "on_message_dropped", "topic": "nobody/#"}',
 ];
 
-async function loadWith(extra: string[]): Promise<void> {
+async function loadWith(extra: string[], target = `http://127.0.0.1:${http.port}/hook?from=nemq`): Promise<void> {
   if (node.plugins!.isLoaded('emqx_web_hook')) await node.plugins!.unload('emqx_web_hook');
   writeFileSync(join(dir, 'emqx_web_hook.conf'), [
-    `web.hook.url = http://127.0.0.1:${http.port}/hook?from=nemq`,
+    `web.hook.url = ${target}`,
     'web.hook.headers.content-type = application/json',
     'web.hook.headers.x-token = s3cret',
     'web.hook.reconnect_interval = 100ms',
@@ -290,4 +292,73 @@ test('unload with traffic flowing: clients keep publishing, no request after unl
   await loadWith([]);
   await pub.publishAsync('load/again', 'x', { qos: 1 });
   await http.wait('message_publish', (j) => j.topic === 'load/again');
+}, 30_000);
+
+const CERTS = join(ROOT, 'etc/certs');
+
+test('https: web.hook.ssl.cacertfile and verify = true reach a TLS server; without the CA every request fails and is counted', async () => {
+  const got: string[] = [];
+  const tls = createHttpsServer({ cert: readFileSync(join(CERTS, 'cert.pem')), key: readFileSync(join(CERTS, 'key.pem')) }, (req, res) => {
+    let b = '';
+    req.on('data', (c: Buffer) => (b += c.toString()));
+    req.on('end', () => { got.push(b); res.end(); });
+  });
+  await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+  const port = (tls.address() as AddressInfo).port;
+  try {
+    await loadWith([`web.hook.ssl.cacertfile = ${join(CERTS, 'cacert.pem')}`, 'web.hook.ssl.verify = true'], `https://localhost:${port}/tls`);
+    const p = await client({ clientId: 'tls-pub', protocolVersion: 5 });
+    await p.publishAsync('sensor/tls', 'over tls', { qos: 1 });
+    await waitFor(() => got.some((b) => b.includes('"from_client_id":"tls-pub"')), 10000, 'the event over TLS');
+    expect(JSON.parse(got.find((b) => b.includes('"from_client_id":"tls-pub"'))!)).toMatchObject({ action: 'message_publish', topic: 'sensor/tls', payload: 'over tls' });
+
+    await loadWith(['web.hook.ssl.verify = true'], `https://localhost:${port}/tls`);
+    const n = got.length;
+    await p.publishAsync('sensor/tls', 'refused', { qos: 1 });
+    await waitFor(async () => (await stat('failed')) >= 1, 10000, 'a failed request');
+    expect((await stats()).last_error).toMatch(/^UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*certificate/);
+    expect(await stat('backlog')).toBe(0);
+    expect(got.length).toBe(n);
+  } finally {
+    tls.closeAllConnections();
+    await new Promise<void>((r) => tls.close(() => r()));
+  }
+}, 30_000);
+
+test('enable_pipelining: with one connection, several requests are on the wire before the first answer', async () => {
+  // a raw TCP server: counts the requests it has read per socket and answers only once 4 are in
+  const sockets: Array<{ s: Socket; seen: number }> = [];
+  const raw = createTcpServer((s) => {
+    const me = { s, seen: 0 };
+    sockets.push(me);
+    let buf = '';
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      // each request: headers, then a body of content-length bytes
+      for (;;) {
+        const h = buf.indexOf('\r\n\r\n');
+        if (h < 0) break;
+        const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, h))?.[1] ?? 0);
+        if (buf.length < h + 4 + len) break;
+        buf = buf.slice(h + 4 + len);
+        me.seen++;
+        if (me.seen % 4 === 0) s.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'.repeat(4));
+      }
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  const port = (raw.address() as AddressInfo).port;
+  try {
+    await loadWith(['web.hook.pool_size = 1', 'web.hook.enable_pipelining = true', 'web.hook.pipelining_depth = 4'], `http://127.0.0.1:${port}/p`);
+    const p = await client({ clientId: 'pipe-pub', protocolVersion: 4 });
+    for (let i = 0; i < 9; i++) p.publish(`load/pipe/${i}`, 'x', { qos: 0 });
+    await waitFor(async () => (await stat('sent')) >= 12, 10000, 'the events to be answered'); // 3 connect events + 9
+    expect(sockets).toHaveLength(1);
+    // without pipelining the server would never have seen 4 at once and never answered
+    expect(sockets[0]!.seen).toBe(12);
+  } finally {
+    for (const x of sockets) x.s.destroy();
+    await new Promise<void>((r) => raw.close(() => r()));
+  }
 }, 30_000);
