@@ -4,7 +4,8 @@
 // server could not be reached for goes back to the head of the backlog and the loop waits
 // (doubling up to web.hook.reconnect_interval); a request the server answered with a non-2xx
 // status, or did not answer in web.hook.request_timeout, is counted as failed and not sent again.
-import { Pool } from 'undici';
+import type { Socket } from 'node:net';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
 import { tlsConnectOptions, type Logger } from '@nemq/sdk';
 import { Backlog } from './backlog.js';
 import type { Settings } from './config.js';
@@ -63,7 +64,7 @@ export class Sender {
       keepAliveTimeout: 30_000,
       headersTimeout: s.requestTimeout,
       bodyTimeout: s.requestTimeout,
-      connect: s.tls ? { ...tlsConnectOptions(s.tls, s.url.hostname), timeout: s.requestTimeout } : { timeout: s.requestTimeout },
+      connect: coalescing(buildConnector(s.tls ? { ...tlsConnectOptions(s.tls, s.url.hostname), timeout: s.requestTimeout } : { timeout: s.requestTimeout })),
     });
   }
 
@@ -88,34 +89,38 @@ export class Sender {
 
   private send(body: string): void {
     this.inflight++;
-    this.pool.request({
-      path: this.s.path, method: 'POST', headers: this.s.headers, body,
+    // dispatch() with a plain handler: no promise and no body stream per request
+    this.pool.dispatch({
+      origin: this.s.origin, path: this.s.path, method: 'POST', headers: this.s.headers, body,
       // POSTs are pipelined only when marked idempotent; EMQX's enable_pipelining asks for it
       idempotent: this.s.pipelining > 1,
-    }).then(
-      (res) => {
-        res.body.dump().catch(() => undefined);
-        this.inflight--;
-        this.reached();
-        if (res.statusCode >= 200 && res.statusCode < 300) this.sent++;
-        else this.fail(`HTTP ${res.statusCode}`);
-        this.pump();
-      },
-      (err: unknown) => {
-        this.inflight--;
-        if (this.stopped) return;
-        const code = errCode(err);
-        if (UNREACHED.has(code)) {
-          this.retried++;
-          this.backlog.unshift(body);
-          this.unreachable(`${code}: ${(err as Error).message}`);
-        } else {
-          this.reached();
-          this.fail(code ? `${code}: ${(err as Error).message}` : (err as Error).message);
-          this.pump();
-        }
-      },
-    );
+      headersTimeout: this.s.requestTimeout, bodyTimeout: this.s.requestTimeout,
+    }, new Reply(this, body));
+  }
+
+  /** the server answered `status` (the body was read and dropped) */
+  answered(status: number): void {
+    this.inflight--;
+    this.reached();
+    if (status >= 200 && status < 300) this.sent++;
+    else this.fail(`HTTP ${status}`);
+    this.pump();
+  }
+
+  /** the request failed before an answer */
+  errored(body: string, err: Error): void {
+    this.inflight--;
+    if (this.stopped) return;
+    const code = errCode(err);
+    if (UNREACHED.has(code)) {
+      this.retried++;
+      this.backlog.unshift(body);
+      this.unreachable(`${code}: ${err.message}`);
+    } else {
+      this.reached();
+      this.fail(code ? `${code}: ${err.message}` : err.message);
+      this.pump();
+    }
   }
 
   private reached(): void {
@@ -180,4 +185,46 @@ export class Sender {
     await this.pool.destroy().catch(() => undefined);
     return lost + cut;
   }
+}
+
+/** undici's handler for one request: the status is kept, the body ignored */
+class Reply implements Dispatcher.DispatchHandlers {
+  private status = 0;
+  constructor(private readonly sender: Sender, private readonly body: string) {}
+  onConnect(): void {}
+  onHeaders(status: number): boolean {
+    this.status = status;
+    return true;
+  }
+  onData(): boolean {
+    return true;
+  }
+  onComplete(): void {
+    this.sender.answered(this.status);
+  }
+  onError(err: Error): void {
+    this.sender.errored(this.body, err);
+  }
+}
+
+/**
+ * undici writes each request with its own cork()/uncork(), so one system call per request.
+ * Deferring the uncork to the end of the tick sends every request dispatched in that tick
+ * (pipelined, or queued behind a slow answer) in one write.
+ */
+export function coalescing(connect: buildConnector.connector): buildConnector.connector {
+  return (opts, cb) => connect(opts, (err, socket) => {
+    if (err === null && socket !== null) {
+      const sock = socket as Socket;
+      const uncork = sock.uncork.bind(sock);
+      let owed = 0;
+      const flush = (): void => {
+        for (; owed > 0; owed--) uncork();
+      };
+      sock.uncork = () => {
+        if (owed++ === 0) process.nextTick(flush);
+      };
+    }
+    (cb as (e: Error | null, s: unknown) => void)(err, socket);
+  });
 }
