@@ -185,7 +185,8 @@ export interface AdminOps {
   clean_acl_cache: [{ clientid?: string }, boolean];
   subscriptions: [SubscriptionQuery & Slice, { rows: SubscriptionRow[]; count: number }];
   /** as SUBSCRIBE from the client; false: no session here */
-  subscribe: [{ clientid: string; topic: string; qos: QoS }, boolean];
+  /** `nl`, `rap`, `rh` default 0 (emqx_mod_subscription sets them) */
+  subscribe: [{ clientid: string; topic: string; qos: QoS; nl?: 0 | 1; rap?: 0 | 1; rh?: 0 | 1 | 2 }, boolean];
   unsubscribe: [{ clientid: string; topic: string }, boolean];
   /** the route table (cluster-wide): `[topic, node]` rows, or one topic's */
   routes: [{ topic?: string }, Array<{ topic: string; node: string }>];

@@ -86,12 +86,12 @@ export function localOps(node: AdminPort): OpTable {
       return true;
     },
     subscriptions: (q) => listSubscriptions(node, q),
-    subscribe: ({ clientid, topic, qos }) => {
+    subscribe: ({ clientid, topic, qos, nl, rap, rh }) => {
       const s = node.cm.sessions.get(clientid);
       if (!s || !node.cm.channels.get(clientid)?.connected) return false;
       const share = parseShare(topic);
       if (!share || !validTopicFilter(share.filter)) return false;
-      const opts: SubOpts = { qos, nl: 0, rap: 0, rh: 0 };
+      const opts: SubOpts = { qos, nl: nl ?? 0, rap: rap ?? 0, rh: rh ?? 0 };
       if (share.group !== undefined) opts.share = share.group;
       node.subscriptions.subscribe(s, clientOf(clientid), topic, opts);
       return true;
