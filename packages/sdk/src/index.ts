@@ -79,3 +79,15 @@ export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
 export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ldappasswd.js';
 /** serving the API routes over HTTP as minirest (emqx_management, emqx_dashboard) */
 export { apiHandler, sendJson, sendText, basicCredentials, unauthorized, type ApiServerOptions } from './http.js';
+/** the rule engine's action / resource-type registry (other plugins add `data_to_*` actions) */
+export {
+  ruleRegistry,
+  type RuleRegistry,
+  type RuleActionSpec,
+  type RuleActionFn,
+  type ActionCreateContext,
+  type ResourceTypeSpec,
+  type RuleRow,
+  type ParamsSpec,
+  type Text as RuleText,
+} from './rules.js';
