@@ -118,6 +118,35 @@ export class Engine {
     return this.o.resourceTypes().find((t) => t.name === name);
   }
 
+  /** actions sorted by title, as EMQX lists them */
+  actionSpecs(): RuleActionSpec[] {
+    return [...this.o.actions()].sort((a, b) => a.title.en.localeCompare(b.title.en));
+  }
+
+  typeSpecs(): ResourceTypeSpec[] {
+    return [...this.o.resourceTypes()].sort((a, b) => a.title.en.localeCompare(b.title.en));
+  }
+
+  /** creates and destroys a resource (a dry run) */
+  async testResource(type: string, config: Row): Promise<void> {
+    const spec = this.typeSpec(type);
+    if (!spec) throw new RuleError(`Resource Type ${type} Not Found`);
+    const state = await spec.create('resource:test', config);
+    await spec.destroy?.(state);
+  }
+
+  /** new config or description; the rules using it get their actions made again */
+  async updateResource(id: string, patch: { config?: Row; description?: string }): Promise<ResourceDef> {
+    const r = this.resources.get(id);
+    if (!r) throw new RuleError(`Resource ${id} Not Found`);
+    const def = await this.createResource({ ...r.def, config: patch.config ?? r.def.config, description: patch.description ?? r.def.description }, false);
+    this.o.saved('resource', id, def);
+    for (const rule of this.list()) {
+      if (rule.def.actions.some((a) => a.params.$resource === id)) await this.createRule(rule.def);
+    }
+    return def;
+  }
+
   // ---- resources
 
   async createResource(input: { id?: string; type: string; config?: Row; description?: string; created_at?: number }, save = true): Promise<ResourceDef> {
