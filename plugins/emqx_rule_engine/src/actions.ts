@@ -54,8 +54,8 @@ export const republish: RuleActionSpec = {
     const rFixed = rVar ? false : retainOf(r);
     const id = ctx.id;
     return (selected, envs) => {
-      // a message this action published must not be republished by it again
-      if (envs.clientid === id) throw new Error('recursively_republish');
+      // a message this action published (or its delivery event) must not be republished by it again
+      if (envs.clientid === id || envs.from_clientid === id) throw new Error('recursively_republish');
       const t = topic(selected);
       if (!validTopicName(t)) throw new Error(`bad topic: ${t}`);
       const qos = qVar ? qosOf(lookup(selected, qVar) ?? lookup(envs, qVar)) : qFixed === -1 ? qosOf(envs.qos ?? 0) : qFixed!;
