@@ -3,7 +3,7 @@
 // in-flight requests; what does not fit is counted as a failure, never queued without end).
 import { isWildcard, validTopicName, type ResourceTypeSpec, type RuleActionSpec, type RuleRow } from '@nemq/sdk';
 import { compileTemplate, lookup, singleVar } from './template.js';
-import { toStr } from './values.js';
+import { plain, toStr } from './values.js';
 
 const APP = 'emqx_rule_engine';
 
@@ -43,6 +43,8 @@ export const republish: RuleActionSpec = {
     const topicText = str(params.target_topic, '');
     if (topicText === '' || isWildcard(topicText)) throw new Error(`bad target_topic: ${topicText}`);
     const topic = compileTemplate(topicText);
+    const fixedTopic = !topicText.includes('${');
+    if (fixedTopic && !validTopicName(topicText)) throw new Error(`bad target_topic: ${topicText}`);
     const payloadText = str(params.payload_tmpl, '${payload}');
     const payload = payloadText === '' ? (row: RuleRow) => JSON.stringify(row) : compileTemplate(payloadText);
     // -1 or `${qos}`: the original message's QoS; `${var}`: from the selected row
@@ -57,7 +59,7 @@ export const republish: RuleActionSpec = {
       // a message this action published (or its delivery event) must not be republished by it again
       if (envs.clientid === id || envs.from_clientid === id) throw new Error('recursively_republish');
       const t = topic(selected);
-      if (!validTopicName(t)) throw new Error(`bad topic: ${t}`);
+      if (!fixedTopic && !validTopicName(t)) throw new Error(`bad topic: ${t}`);
       const qos = qVar ? qosOf(lookup(selected, qVar) ?? lookup(envs, qVar)) : qFixed === -1 ? qosOf(envs.qos ?? 0) : qFixed!;
       const retain = rVar ? retainOf(lookup(selected, rVar) ?? lookup(envs, rVar) ?? false) : rFixed;
       ctx.publish(t, payload(selected), { qos, retain, from: id });
@@ -76,7 +78,7 @@ export const inspect: RuleActionSpec = {
   description: { en: 'Inspect the details of action params for debug purpose' },
   create(params, ctx) {
     return (selected, envs) => {
-      ctx.logger.info(`[inspect] Selected Data: ${JSON.stringify(selected)} Envs: ${JSON.stringify(envs)} Action Init Params: ${JSON.stringify(params)}`);
+      ctx.logger.info(`[inspect] Selected Data: ${JSON.stringify(selected)} Envs: ${JSON.stringify(plain(envs))} Action Init Params: ${JSON.stringify(params)}`);
     };
   },
 };

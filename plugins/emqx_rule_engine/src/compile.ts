@@ -7,7 +7,7 @@ import { FUNCS } from './funcs.js';
 import { SqlError } from './lexer.js';
 import { parseSql } from './parser.js';
 import { EventData, Scope } from './scope.js';
-import { arith, eq, order, plus, putPath, step, toNum, topicMatch, type Row } from './values.js';
+import { arith, eq, order, plain, plus, putPath, step, toNum, topicMatch, type Row } from './values.js';
 
 export type Eval = (s: Scope) => unknown;
 
@@ -176,7 +176,7 @@ class Compiler {
   }
 
   private field(f: Field): (s: Scope, out: Row) => void {
-    if (f.all) return (s, out) => { Object.assign(out, s.cols); };
+    if (f.all) return (s, out) => { Object.assign(out, plain(s.cols)); };
     const ev = this.expr(f.e);
     const key = f.as ?? keyOf(f.e);
     if (key.length === 1) {
@@ -233,7 +233,7 @@ export function compileSql(sql: string): CompiledSql {
       const list = Array.isArray(items) ? items : items === undefined ? [] : [items];
       const rows: Row[] = [];
       for (const item of list) {
-        const cols = { ...ev.cols, [itemKey]: item };
+        const cols = { ...plain(ev.cols), [itemKey]: item };
         const is = new Scope(ev, cols, ruleId);
         if (incase !== undefined && incase(is) !== true) continue;
         rows.push(doeach ? doeach(is) : cols);

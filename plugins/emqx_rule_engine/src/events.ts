@@ -66,23 +66,62 @@ function headersOf(m: Message): Row {
   return h;
 }
 
+/**
+ * message.publish columns. The cheap ones are fields; the payload text, id, flags, headers,
+ * properties and timestamp are made on first read, so a rule that reads `payload.x` pays only
+ * for what it reads. `full()` gives every column as a plain object (`SELECT *`).
+ */
+export class PublishRow {
+  readonly clientid: string;
+  readonly username: unknown;
+  readonly peerhost: unknown;
+  readonly topic: string;
+  readonly qos: number;
+  readonly publish_received_at: number;
+  readonly event = 'message.publish';
+  /** set per rule run (`metadata.rule_id`) */
+  metadata: unknown = undefined;
+  private text: string | undefined = undefined;
+  private ts = 0;
+  constructor(private readonly m: Message, readonly node: string) {
+    this.clientid = m.from;
+    this.username = m.headers.username;
+    this.peerhost = m.headers.peerhost;
+    this.topic = m.topic;
+    this.qos = m.qos;
+    this.publish_received_at = m.timestamp;
+  }
+  get payload(): string {
+    return (this.text ??= this.m.payload.toString('utf8'));
+  }
+  get id(): string {
+    return msgId(this.m.id);
+  }
+  get flags(): Row {
+    return flagsOf(this.m);
+  }
+  get headers(): Row {
+    return headersOf(this.m);
+  }
+  get pub_props(): Row {
+    return printableProps(this.m.properties);
+  }
+  get timestamp(): number {
+    return this.ts === 0 ? (this.ts = Date.now()) : this.ts;
+  }
+  full(): Row {
+    const row: Row = {
+      id: this.id, clientid: this.clientid, username: this.username, payload: this.payload, peerhost: this.peerhost,
+      topic: this.topic, qos: this.qos, flags: this.flags, pub_props: this.pub_props, headers: this.headers,
+      publish_received_at: this.publish_received_at, event: this.event, timestamp: this.timestamp, node: this.node,
+    };
+    if (this.metadata !== undefined) row.metadata = this.metadata;
+    return row;
+  }
+}
+
 export function publishRow(m: Message, node: string): Row {
-  return {
-    id: msgId(m.id),
-    clientid: m.from,
-    username: m.headers.username,
-    payload: m.payload.toString('utf8'),
-    peerhost: m.headers.peerhost,
-    topic: m.topic,
-    qos: m.qos,
-    flags: flagsOf(m),
-    pub_props: printableProps(m.properties),
-    headers: headersOf(m),
-    publish_received_at: m.timestamp,
-    event: 'message.publish',
-    timestamp: Date.now(),
-    node,
-  };
+  return new PublishRow(m, node) as unknown as Row;
 }
 
 export function connectedRow(ci: ClientInfo, conn: ConnInfo, node: string): Row {

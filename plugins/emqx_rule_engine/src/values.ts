@@ -156,3 +156,9 @@ export function arith(op: string, a: unknown, b: unknown): number {
       return x % y;
   }
 }
+
+/** every column of a row as a plain object (rows may make some columns on first read) */
+export function plain(row: Row): Row {
+  const f = (row as { full?: () => Row }).full;
+  return typeof f === 'function' ? f.call(row) : row;
+}
