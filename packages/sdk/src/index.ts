@@ -81,3 +81,15 @@ export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ld
 export { apiHandler, sendJson, sendText, basicCredentials, unauthorized, type ApiServerOptions } from './http.js';
 /** CPU and memory readings of the machine (sysmon, emqx_prometheus) */
 export { cpuBusy, systemMemory } from './sysinfo.js';
+/** the rule engine's action / resource-type registry (other plugins add `data_to_*` actions) */
+export {
+  ruleRegistry,
+  type RuleRegistry,
+  type RuleActionSpec,
+  type RuleActionFn,
+  type ActionCreateContext,
+  type ResourceTypeSpec,
+  type RuleRow,
+  type ParamsSpec,
+  type Text as RuleText,
+} from './rules.js';
