@@ -79,3 +79,6 @@ export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
 export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ldappasswd.js';
 /** serving the API routes over HTTP as minirest (emqx_management, emqx_dashboard) */
 export { apiHandler, sendJson, sendText, basicCredentials, unauthorized, type ApiServerOptions } from './http.js';
+/** data persistence (emqx_backend_mysql, emqx_backend_pgsql, emqx_backend_mongo): rules, buffered pools, hooks */
+export * as backend from './backend/index.js';
+export { startBackend, type StartBackendOptions } from './backend/index.js';
