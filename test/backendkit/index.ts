@@ -66,8 +66,8 @@ export interface BackendKit {
   readonly sql: boolean;
   /** the mqtt_sub insert an SQL action runs at session.subscribed */
   readonly subscribeSql?: string;
-  /** the database loses its data on restart (an in-memory stand-in) */
-  readonly volatile?: boolean;
+  /** payloads are kept as bytes (false: as UTF-8 text, e.g. PostgreSQL's text column) */
+  readonly binary?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -191,7 +191,7 @@ export function runBackendKit(b: BackendKit): void {
 
     test(`${T}: on_message_publish stores QoS 1/2 messages of the rule's topic byte for byte; QoS 0 and other topics are not stored`, async () => {
       const c = await connect({ clientId: 'pub-bytes', protocolVersion: 5 });
-      const bin = Buffer.from([0x68, 0x69, 0x00, 0x01, 0x7f, 0x20, 0x21]);
+      const bin = b.binary === false ? Buffer.from('h\u00e9llo \u2713 \u{1F600}') : Buffer.from([0x68, 0x69, 0x00, 0x01, 0xff, 0x80, 0x21]);
       await c.publishAsync('store/bin', bin, { qos: 1 });
       await c.publishAsync('store/q0', 'zero', { qos: 0 });
       await c.publishAsync('other/x', 'not mine', { qos: 1 });

@@ -17,7 +17,7 @@ let nextId = 0x40000000;
 export function msgidOf(msg: Message): string {
   const known = ids.get(msg);
   if (known !== undefined) return known;
-  return (msg.timestamp * 1000).toString(16).toUpperCase().padStart(14, '0') + BOOT + (msg.id >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return (msg.timestamp * 1000).toString(16).toUpperCase().padStart(16, '0') + BOOT + (msg.id >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
 /** a stored row as a message to deliver; its acknowledgement maps back to the stored msgid */
