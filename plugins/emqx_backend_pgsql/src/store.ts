@@ -38,12 +38,12 @@ const RETAIN =
 const RETAIN_DELETE = 'DELETE FROM mqtt_retain WHERE topic = $1';
 // the mark moves to the acknowledged message's row; a message not stored leaves it alone
 const ACKED =
-  'INSERT INTO mqtt_acked (clientid, topic, mid, created) SELECT $1, $2, id, now() FROM mqtt_msg WHERE msgid = $3 ORDER BY id DESC LIMIT 1 ' +
+  'INSERT INTO mqtt_acked (clientid, topic, mid, created) SELECT $1::varchar, $2::varchar, id, now() FROM mqtt_msg WHERE msgid = $3 ORDER BY id DESC LIMIT 1 ' +
   'ON CONFLICT (clientid, topic) DO UPDATE SET mid = EXCLUDED.mid, created = EXCLUDED.created';
 const SUBS = 'SELECT topic, qos FROM mqtt_sub WHERE clientid = $1';
 const MARK = 'SELECT mid FROM mqtt_acked WHERE clientid = $1 AND topic = $2';
 const FIRST_MARK =
-  'INSERT INTO mqtt_acked (clientid, topic, mid, created) SELECT $1, $2, COALESCE(MAX(id), 0), now() FROM mqtt_msg WHERE topic = $2 ' +
+  'INSERT INTO mqtt_acked (clientid, topic, mid, created) SELECT $1::varchar, $2::varchar, COALESCE(MAX(id), 0), now() FROM mqtt_msg WHERE topic = $3 ' +
   'ON CONFLICT (clientid, topic) DO NOTHING';
 const RETAINED = 'SELECT msgid, topic, sender, qos, payload, arrived FROM mqtt_retain WHERE topic = $1';
 
@@ -167,7 +167,7 @@ export class PgsqlStore implements backend.BackendStore {
     return this.run(async (c) => {
       const marks = await c.query(MARK, [clientid, topic]);
       if (marks.rows.length === 0 || marks.rows[0].mid === null) {
-        await c.query(FIRST_MARK, [clientid, topic]);
+        await c.query(FIRST_MARK, [clientid, topic, topic]);
         return [];
       }
       let text = 'SELECT msgid, topic, sender, qos, retain, payload, arrived FROM mqtt_msg WHERE topic = $1 AND id > $2 AND qos > 0';
