@@ -2,19 +2,21 @@
 // collections: mqtt_client, mqtt_sub, mqtt_msg, mqtt_retain, mqtt_acked (times in seconds).
 // Consecutive mqtt_msg documents of a batch go in one ordered insertMany.
 import { backend, type QoS } from '@nemq/sdk';
-import { Binary, MongoClient, type Db, type Document, type ObjectId } from 'mongodb';
+import { Binary, MongoClient, type Db, type Document } from 'mongodb';
 import type { MongoSettings } from './options.js';
 
 type StoredMessage = backend.StoredMessage;
 type WriteOp = backend.WriteOp;
 
 const RETRY_NAMES = /Network|ServerSelection|Topology|PoolCleared|NotConnected|Timeout|ServerClosed/;
+const RETRY_TEXT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|connection .*closed|Topology is closed|timed out/i;
 
 export function toStoreError(err: unknown): backend.StoreError {
   if (err instanceof backend.StoreError) return err;
   const e = err as { name?: string; message?: string; hasErrorLabel?: (l: string) => boolean };
-  const retry = e?.name === undefined || RETRY_NAMES.test(e.name) || e.hasErrorLabel?.('RetryableWriteError') === true;
-  return new backend.StoreError(e?.message ?? String(err), retry);
+  // a bulk write the server never saw (MongoBulkWriteError around a network error) is retried too
+  const retry = e?.name === undefined || RETRY_NAMES.test(e.name) || e.hasErrorLabel?.('RetryableWriteError') === true || RETRY_TEXT.test(e.message ?? '');
+  return new backend.StoreError(`${e?.name ?? "Error"}: ${e?.message ?? String(err)}`, retry);
 }
 
 const secs = (ms: number): number => Math.floor(ms / 1000);
@@ -50,6 +52,14 @@ function toMessage(d: Document, retain: boolean | undefined): StoredMessage {
   };
 }
 
+// mqtt_msg `_id` is an integer, as EMQX documents it (and mqtt_acked.mongo_id with it): time in µs,
+// kept increasing within the process, so sorting by _id is arrival order
+let lastId = 0;
+export function nextMsgId(): number {
+  lastId = Math.max(lastId + 1, Date.now() * 1000);
+  return lastId;
+}
+
 function msgDoc(m: StoredMessage, json: boolean): Document {
   return { topic: m.topic, msgid: m.msgid, sender: m.sender, node: m.node, qos: m.qos, retain: m.retain, payload: payloadValue(m.payload, json), arrived: secs(m.arrived) };
 }
@@ -57,6 +67,7 @@ function msgDoc(m: StoredMessage, json: boolean): Document {
 export class MongoStore implements backend.BackendStore {
   private readonly client: MongoClient;
   private readonly db: Db;
+  private readonly ids = new WeakMap<object, number>();
 
   constructor(s: MongoSettings) {
     this.client = new MongoClient(s.uri, s.options);
@@ -88,7 +99,10 @@ export class MongoStore implements backend.BackendStore {
           const docs: Document[] = [];
           while (i < batch.length && batch[i]!.kind === 'message') {
             const o = batch[i] as { m: StoredMessage; json: boolean };
-            docs.push(msgDoc(o.m, o.json));
+            // the same _id when a batch is written again: a row the server already took is refused, not doubled
+            let id = this.ids.get(o);
+            if (id === undefined) this.ids.set(o, (id = nextMsgId()));
+            docs.push({ _id: id, ...msgDoc(o.m, o.json) } as Document);
             i++;
           }
           await this.db.collection('mqtt_msg').insertMany(docs, { ordered: true });
@@ -118,8 +132,9 @@ export class MongoStore implements backend.BackendStore {
         return;
       case 'acked': {
         const m = await this.db.collection('mqtt_msg').findOne({ msgid: op.msgid }, { projection: { _id: 1 } });
-        // a message not stored leaves the mark alone
-        if (m) await this.db.collection('mqtt_acked').updateOne({ clientid: op.clientid, topic: op.topic }, { $set: { clientid: op.clientid, topic: op.topic, mongo_id: m._id } }, { upsert: true });
+        // a message not stored leaves the mark alone. nemq keeps the msgid beside mongo_id: msgids
+        // sort by arrival time, so the mark works whatever the server made of _id
+        if (m) await this.db.collection('mqtt_acked').updateOne({ clientid: op.clientid, topic: op.topic }, { $set: { clientid: op.clientid, topic: op.topic, mongo_id: m._id, msgid: op.msgid } }, { upsert: true });
         return;
       }
       case 'sql':
@@ -142,14 +157,20 @@ export class MongoStore implements backend.BackendStore {
       const mark = await acked.findOne({ clientid, topic });
       const msgs = this.db.collection('mqtt_msg');
       if (!mark) {
-        const [newest] = await msgs.find({ topic }, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).toArray();
-        await acked.updateOne({ clientid, topic }, { $setOnInsert: { clientid, topic, mongo_id: newest?._id ?? null } }, { upsert: true });
+        const [newest] = await msgs.find({ topic }, { projection: { _id: 1, msgid: 1 } }).sort({ msgid: -1 }).limit(1).toArray();
+        await acked.updateOne({ clientid, topic }, { $setOnInsert: { clientid, topic, mongo_id: newest?._id ?? null, msgid: newest?.msgid ?? '' } }, { upsert: true });
         return [];
       }
       const q: Document = { topic, qos: { $gt: 0 } };
-      if (mark.mongo_id != null) q._id = { $gt: mark.mongo_id as ObjectId };
+      let order: Document = { msgid: 1 };
+      if (typeof mark.msgid === 'string') q.msgid = { $gt: mark.msgid };
+      else if (mark.mongo_id != null) {
+        // a mark without msgid (written by EMQX): by the integer _id
+        q._id = { $gt: mark.mongo_id };
+        order = { _id: 1 };
+      }
       if (o.since !== undefined) q.arrived = { $gte: secs(o.since) };
-      let cur = msgs.find(q).sort({ _id: 1 });
+      let cur = msgs.find(q).sort(order);
       if (o.maxReturned !== undefined) cur = cur.limit(o.maxReturned);
       return (await cur.toArray()).map((d) => toMessage(d, undefined));
     });
