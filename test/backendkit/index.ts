@@ -122,9 +122,9 @@ export function runBackendKit(b: BackendKit): void {
     ...(b.sql && b.subscribeSql ? [`${b.prefix}.hook.session.subscribed.3  = {"topic": "sqlsub/#", "action": {"sql": [${JSON.stringify(b.subscribeSql)}]}, "pool": "pool1"}`] : []),
   ];
 
-  const writeConf = (over: Record<string, string> = {}, extra: string[] = []): void => {
+  const writeConf = (over: Record<string, string> = {}, extra: string[] = [], without = ''): void => {
     const keys = { batch_size: '50', query_timeout: '3s', reconnect_min: '100ms', reconnect_max: '400ms', ...b.pool(svc), ...over };
-    const text = Object.entries(keys).map(([k, v]) => `${b.prefix}.pool1.${k} = ${v}`).concat(rules(), extra).join('\n') + '\n';
+    const text = Object.entries(keys).map(([k, v]) => `${b.prefix}.pool1.${k} = ${v}`).concat(rules().filter((r) => without === '' || !r.startsWith(without)), extra).join('\n') + '\n';
     writeFileSync(join(dir, `${b.plugin}.conf`), text);
   };
 
@@ -187,6 +187,25 @@ export function runBackendKit(b: BackendKit): void {
       await pub.publishAsync('restored/b/x', 'hello', { qos: 2 });
       const m = await got;
       expect([m.topic, m.payload.toString(), m.qos]).toEqual(['restored/b/x', 'hello', 2]);
+    }, 30_000);
+
+    test(`${T}: on_subscribe_lookup on session.created (v3.1.1)`, async () => {
+      writeConf({}, [`${b.prefix}.hook.session.created.1 = {"action": {"function": "on_subscribe_lookup"}, "pool": "pool1"}`], `${b.prefix}.hook.client.connected.2 `);
+      await node.plugins!.reload(b.plugin);
+      try {
+        expect((await node.ctl.run([b.command, 'rules'])).output).toContain('hook=session.created, topic=-, action=on_subscribe_lookup');
+        expect((await node.ctl.run([b.command, 'rules'])).output).not.toContain('hook=client.connected, topic=-, action=on_subscribe_lookup');
+        await db.addSub('restore-2', 'restored/c', 1);
+        const c = await connect({ clientId: 'restore-2', protocolVersion: 4 });
+        await waitFor(async () => (await node.ctl.run(['subscriptions', 'show', 'restore-2'])).output.includes('restored/c'), 10_000, 'the restored subscription');
+        const got = nextMessage(c);
+        const pub = await connect({ clientId: 'restore-pub2', protocolVersion: 5 });
+        await pub.publishAsync('restored/c', 'again', { qos: 1 });
+        expect((await got).payload.toString()).toBe('again');
+      } finally {
+        writeConf();
+        await node.plugins!.reload(b.plugin);
+      }
     }, 30_000);
 
     test(`${T}: on_message_publish stores QoS 1/2 messages of the rule's topic byte for byte; QoS 0 and other topics are not stored`, async () => {
@@ -267,6 +286,9 @@ export function runBackendKit(b: BackendKit): void {
         await c.subscribeAsync('sqlsub/one', { qos: 2 });
         await waitFor(async () => (await db.subs("sql'sub")).length === 1, 10_000, 'the mqtt_sub row');
         expect(await db.subs("sql'sub")).toEqual([{ topic: 'sqlsub/one', qos: 2 }]);
+        await new Promise<void>((r) => c.end(false, {}, () => r()));
+        await connect({ clientId: "sql'sub", protocolVersion: 4, clean: true });
+        await waitFor(async () => (await node.ctl.run(['subscriptions', 'show', "sql'sub"])).output.includes('sqlsub/one:2'), 10_000, 'the subscription from mqtt_sub');
       }, 30_000);
     }
 

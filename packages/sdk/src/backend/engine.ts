@@ -57,16 +57,22 @@ export function tapBackend(ctx: PluginContext, rules: readonly BackendRule[], po
   const of = (h: BackendHook): Array<[BackendRule, BackendPool]> => rules.filter((r) => r.hook === h).map((r) => [r, pools.get(r.pool)!]);
   const sqlOp = (r: BackendRule, vars: Record<string, string | number>): WriteOp => ({ kind: 'sql', sql: r.sql!, vars });
 
+  // at session.created the client is not connected yet: a refused subscribe is tried again a few times
+  const subscribeOne = async (pool: BackendPool, clientid: string, topic: string, qos: QoS, tries: number): Promise<void> => {
+    try {
+      if (await ctx.admin.call(node, 'subscribe', { clientid, topic, qos })) return;
+      if (tries > 1 && !ctx.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 50));
+        return subscribeOne(pool, clientid, topic, qos, tries - 1);
+      }
+      ctx.logger.debug(`${pool.name}: ${clientid} is gone or ${topic} is not a filter`);
+    } catch (err) {
+      ctx.logger.warning(`${pool.name}: subscribing ${clientid} to ${topic}: ${(err as Error).message}`);
+    }
+  };
   const subscribeAll = (pool: BackendPool, clientid: string): void => {
     void pool.read(`subscription lookup of ${clientid}`, (s) => s.subscriptions(clientid)).then(async (subs) => {
-      for (const { topic, qos } of subs ?? []) {
-        const q = (qos === 1 || qos === 2 ? qos : 0) as QoS;
-        try {
-          if (!(await ctx.admin.call(node, 'subscribe', { clientid, topic, qos: q }))) ctx.logger.debug(`${pool.name}: ${clientid} is gone or ${topic} is not a filter`);
-        } catch (err) {
-          ctx.logger.warning(`${pool.name}: subscribing ${clientid} to ${topic}: ${(err as Error).message}`);
-        }
-      }
+      for (const { topic, qos } of subs ?? []) await subscribeOne(pool, clientid, String(topic), (qos === 1 || qos === 2 ? qos : 0) as QoS, 20);
     });
   };
 
