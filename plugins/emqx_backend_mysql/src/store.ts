@@ -183,7 +183,7 @@ export class MysqlStore implements backend.BackendStore {
   subscriptions(clientid: string): Promise<Array<{ topic: string; qos: QoS }>> {
     return this.withConn(async (c) => {
       const [rows] = await c.execute<RowDataPacket[]>(SUBS, [clientid]);
-      return rows.map((r) => ({ topic: String(r.topic), qos: Number(r.qos) as QoS }));
+      return rows.filter((r) => typeof r.topic === 'string' && r.topic !== '').map((r) => ({ topic: String(r.topic), qos: Number(r.qos) as QoS }));
     });
   }
 

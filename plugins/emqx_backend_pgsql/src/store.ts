@@ -160,7 +160,7 @@ export class PgsqlStore implements backend.BackendStore {
   }
 
   subscriptions(clientid: string): Promise<Array<{ topic: string; qos: QoS }>> {
-    return this.run(async (c) => (await c.query(SUBS, [clientid])).rows.map((r: { topic: string; qos: number }) => ({ topic: String(r.topic), qos: Number(r.qos) as QoS })));
+    return this.run(async (c) => (await c.query(SUBS, [clientid])).rows.filter((r: { topic: unknown }) => typeof r.topic === 'string' && r.topic !== '').map((r: { topic: string; qos: number }) => ({ topic: r.topic, qos: Number(r.qos) as QoS })));
   }
 
   fetch(clientid: string, topic: string, o: backend.FetchOptions): Promise<StoredMessage[]> {
