@@ -93,3 +93,6 @@ export {
   type ParamsSpec,
   type Text as RuleText,
 } from './rules.js';
+/** data persistence (emqx_backend_mysql, emqx_backend_pgsql, emqx_backend_mongo): rules, buffered pools, hooks */
+export * as backend from './backend/index.js';
+export { startBackend, type StartBackendOptions } from './backend/index.js';
