@@ -208,14 +208,16 @@ async function rabbitSink(dir: string): Promise<Sink> {
   const [port] = (await freePorts(1)) as [number];
   const sdir = path.join(dir, `rabbit-${port}`);
   fs.mkdirSync(sdir, { recursive: true });
+  let out: string;
   try {
-    await run('bash', [script, 'start', 'rabbitmq', sdir, String(port)], { timeout: 120_000 });
+    out = (await run('bash', [script, 'start', 'rabbitmq', sdir, String(port)], { timeout: 120_000 })).stdout;
   } catch (e) {
     throw new BrokerUnavailable('nemq', `rabbitmq-server did not start: ${(e as Error).message.split('\n')[0]}`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const amqp = require('amqplib') as typeof import('amqplib');
-  const conn = await amqp.connect(`amqp://guest:guest@${HOST}:${port}`);
+  const env = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const conn = await amqp.connect(env.AMQP_URL!);
   const ch = await conn.createChannel();
   await ch.assertExchange('emq.pub', 'topic', { durable: true });
   const q = await ch.assertQueue('', { exclusive: true });
@@ -224,7 +226,7 @@ async function rabbitSink(dir: string): Promise<Sink> {
   await ch.consume(q.queue, () => void n++, { noAck: true });
   return {
     plugins: { emqx_bridge_rabbit: true },
-    env: { EMQX_BRIDGE__RABBIT__1__SERVER: `${HOST}:${port}` },
+    env: { EMQX_BRIDGE__RABBIT__1__SERVER: `${HOST}:${port}`, EMQX_BRIDGE__RABBIT__1__USERNAME: env.AMQP_USER!, EMQX_BRIDGE__RABBIT__1__PASSWORD: env.AMQP_PASSWORD! },
     ready: async () => undefined,
     received: () => n,
     stop: async () => {
