@@ -242,4 +242,7 @@ test('emqx_mod_delayed: $delayed/<seconds>/<topic> is published after the delay,
   await w3.c.subscribeAsync('later/two', { qos: 1 });
   await waitFor(() => w3.got.length === 1, 5000, 'the retained delayed message');
   expect(readFileSync(join(dir, 'delayed_messages.json'), 'utf8')).toBe('[]');
+  // only the published message is retained, not the $delayed/ one
+  const retained = (await ctl('retainer', 'topics')).split('\n').filter((t) => t !== '' && !t.startsWith('$SYS/'));
+  expect(retained).toEqual(['later/two']);
 }, 30_000);
