@@ -81,6 +81,7 @@ const COMPARE_OPTS: OptSpec[] = [
   { name: 'auth', type: 'string', default: 'all', help: 'then the auth bench (as `auth`) with these backends; none to skip' },
   { name: 'cluster', type: 'string', default: 'on', help: 'then the cluster bench (as `cluster`); off to skip' },
   { name: 'mgmt', type: 'string', default: 'on', help: 'then the management bench (as `mgmt`); off to skip' },
+  { name: 'webhook', type: 'string', default: 'on', help: 'then MQTT -> web hook beside plain delivery (plugins/emqx_web_hook/bench); off to skip' },
   ...PARAM_OPTS,
 ];
 
@@ -458,6 +459,19 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
       log(`cluster bench skipped: ${e.message}`);
     });
   }
+  if (o.webhook !== 'off' && !interrupted) await webhookCmd();
+}
+
+/** the web hook plugin's own bench, in a child process (it prints its table) */
+function webhookCmd(): Promise<void> {
+  const script = path.join(__dirname, '../../../plugins/emqx_web_hook/bench/webhook-bench.js');
+  log('MQTT -> web hook (emqx_web_hook) beside plain delivery');
+  return new Promise((resolve) => {
+    spawn(process.execPath, [script], { stdio: 'inherit' }).once('exit', (code) => {
+      if (code !== 0) log(`web hook bench failed (exit ${code})`);
+      resolve();
+    });
+  });
 }
 
 /** `argv` given: re-run with a higher open-files limit first when needed (not from compare, mid-run) */
