@@ -142,6 +142,16 @@ export interface AclCacheRow {
   updated_time: number;
 }
 
+/** a running `emqx_ctl trace` (client = EMQX's clientid trace) */
+export interface TraceRow {
+  type: 'client' | 'topic';
+  /** the client id or the topic filter */
+  name: string;
+  level: string;
+  /** the file as given when it started */
+  file: string;
+}
+
 /** the banned table (replicated across the cluster); times in seconds since the epoch */
 export interface BanRow {
   who: string;
@@ -190,6 +200,11 @@ export interface AdminOps {
   alarms: [{ activated?: boolean }, AlarmRow[]];
   alarm_deactivate: [{ name: string }, boolean];
   alarms_clear: [Record<string, never>, number];
+  /** this node's traces */
+  traces: [Record<string, never>, TraceRow[]];
+  /** level: debug when unset; the error is EMQX's reason (bad level, already running, file not opened) */
+  trace_start: [{ type: 'client' | 'topic'; name: string; file: string; level?: string }, true | OpError];
+  trace_stop: [{ type: 'client' | 'topic'; name: string }, true | OpError];
 }
 
 export type AdminOp = keyof AdminOps;

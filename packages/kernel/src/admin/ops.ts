@@ -143,5 +143,16 @@ export function localOps(node: AdminPort): OpTable {
     alarms: ({ activated }) => node.alarms.list(activated),
     alarm_deactivate: ({ name }) => node.alarms.deactivate(name),
     alarms_clear: () => node.alarms.clearHistory(),
+    traces: () => node.tracer.list().map((t) => ({ ...t, type: t.type === 'clientid' ? 'client' : 'topic' })),
+    trace_start: ({ type, name, file, level }) => {
+      if ((type !== 'client' && type !== 'topic') || typeof name !== 'string' || typeof file !== 'string' || (level !== undefined && typeof level !== 'string')) return { error: 'bad_arguments' };
+      const err = node.tracer.start(type === 'client' ? 'clientid' : 'topic', name, level ?? 'debug', file);
+      return err === undefined ? true : { error: err };
+    },
+    trace_stop: async ({ type, name }) => {
+      if ((type !== 'client' && type !== 'topic') || typeof name !== 'string') return { error: 'bad_arguments' };
+      const err = await node.tracer.stop(type === 'client' ? 'clientid' : 'topic', name);
+      return err === undefined ? true : { error: err };
+    },
   };
 }
