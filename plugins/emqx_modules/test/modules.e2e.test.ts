@@ -272,3 +272,16 @@ test('unloading emqx_modules with traffic flowing: QoS 1 publishing goes on, rew
   expect(await ctl('modules', 'list')).toContain('Module(emqx_mod_rewrite, description=EMQ X Topic Rewrite Module, active=true)\n');
   expect(await ctl('modules', 'list')).toContain('Module(emqx_mod_delayed, description=EMQ X Delayed Publish Module, active=true)\n');
 }, 30_000);
+
+test('a bad rewrite rule refuses the load with the key at fault; the broker goes on', async () => {
+  await node.plugins!.unload('emqx_modules');
+  writeFileSync(join(dir, 'emqx_modules.conf'), 'module.rewrite.pub.rule.1 = x/# ^x((\n');
+  const out = await ctl('plugins', 'load', 'emqx_modules');
+  expect(out).toContain('module.rewrite.pub.rule.1: expected "<topic filter> <regex> <destination>"');
+  writeFileSync(join(dir, 'emqx_modules.conf'), 'module.rewrite.pub.rule.1 = x/# ^x(( y\n');
+  expect(await ctl('plugins', 'load', 'emqx_modules')).toContain('module.rewrite.pub.rule.1: bad regex "^x(("');
+  const c = await client({ clientId: 'after-bad-conf', protocolVersion: 5 });
+  await c.publishAsync('t/ok', 'still up', { qos: 1 });
+  writeFileSync(join(dir, 'emqx_modules.conf'), CONF);
+  expect(await ctl('plugins', 'load', 'emqx_modules')).toBe('Plugin emqx_modules loaded successfully.\n');
+});

@@ -362,3 +362,13 @@ test('enable_pipelining: with one connection, several requests are on the wire b
     await new Promise<void>((r) => raw.close(() => r()));
   }
 }, 30_000);
+
+test('a bad conf refuses the load with the key at fault; the broker goes on', async () => {
+  if (node.plugins!.isLoaded('emqx_web_hook')) await node.plugins!.unload('emqx_web_hook');
+  writeFileSync(join(dir, 'emqx_web_hook.conf'), 'web.hook.url = http://127.0.0.1:1/\nweb.hook.rule.message.publish.1 = {"action": "on_client_connected"}\n');
+  const out = (await node.ctl.run(['plugins', 'load', 'emqx_web_hook'])).output;
+  expect(out).toContain('web.hook.rule.message.publish.1: "action" must be "on_message_publish"');
+  expect(node.plugins!.isLoaded('emqx_web_hook')).toBe(false);
+  const c = await client({ clientId: 'after-bad-conf', protocolVersion: 5 });
+  await c.publishAsync('t/ok', 'still up', { qos: 1 });
+});
