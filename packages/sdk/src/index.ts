@@ -96,3 +96,5 @@ export {
 /** data persistence (emqx_backend_mysql, emqx_backend_pgsql, emqx_backend_mongo): rules, buffered pools, hooks */
 export * as backend from './backend/index.js';
 export { startBackend, type StartBackendOptions } from './backend/index.js';
+/** the bounded buffer between a bridge's hooks and its drain loop */
+export { BoundedQueue, type Sized } from './queue.js';

@@ -12,7 +12,7 @@ export { schema } from './schema.js';
 export { parsePools, parseRules, ConfigError, type Rule, type Pool } from './config.js';
 export { Store, type StoreStats } from './store.js';
 export { base62, unbase62, scanPattern, storedMessage, messageFields } from './keys.js';
-export { BoundedQueue } from './queue.js';
+export { BoundedQueue } from '@nemq/sdk';
 
 const STAT_ORDER: Array<keyof StoreStats> = [
   'status', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'written', 'dropped', 'pipelines', 'failed_pipelines', 'errors', 'last_error',

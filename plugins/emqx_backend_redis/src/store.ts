@@ -5,7 +5,7 @@
 // buffered (bounded, oldest dropped and counted) and lookups fail at once.
 import Redis from 'ioredis';
 import type { Pool } from './config.js';
-import { BoundedQueue } from './queue.js';
+import { BoundedQueue } from '@nemq/sdk';
 
 export type Arg = string | Buffer | number;
 

@@ -4,7 +4,7 @@
 // head of the queue and is sent again once Kafka answers; while Kafka is away the queue
 // keeps the newest replayq_max_total_bytes and counts what it drops.
 import type { Settings } from './config.js';
-import { BoundedQueue } from './queue.js';
+import { BoundedQueue } from '@nemq/sdk';
 import { encodeValue, recordKey, type Rec } from './records.js';
 import type { Strategy } from './config.js';
 

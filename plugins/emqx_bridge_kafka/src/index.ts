@@ -13,7 +13,7 @@ export { schema } from './schema.js';
 export { Bridge, RecordsRejected, type BridgeStats, type Sender, type TopicBatch, type OutMessage } from './bridge.js';
 export { parseRules, parseSettings, parseDuration, ConfigError, type Rule, type Settings } from './config.js';
 export { Kind, Rec, encodeValue, payloadEncoder, recordKey, recSize } from './records.js';
-export { BoundedQueue } from './queue.js';
+export { BoundedQueue } from '@nemq/sdk';
 export { KafkajsSender, createPartitioner } from './kafka.js';
 
 const STAT_ORDER: Array<keyof BridgeStats> = [

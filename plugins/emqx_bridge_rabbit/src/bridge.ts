@@ -4,7 +4,7 @@
 // whose channel failed goes back to the head of the queue and is sent again (at least once:
 // a message RabbitMQ took but could not confirm before the failure is sent twice).
 import type { Server } from './config.js';
-import { BoundedQueue } from './queue.js';
+import { BoundedQueue } from '@nemq/sdk';
 import type { Rec } from './records.js';
 
 /** One open connection with a confirm channel (amqplib in production, a fake in unit tests). */

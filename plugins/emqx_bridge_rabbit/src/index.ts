@@ -13,7 +13,7 @@ export { schema } from './schema.js';
 export { Bridge, type BridgeStats, type Link, type Connector } from './bridge.js';
 export { parseRules, parseServers, parseDuration, ConfigError, type Rule, type Server } from './config.js';
 export { Kind, Rec, toAmqp, base62, routingKey } from './records.js';
-export { BoundedQueue } from './queue.js';
+export { BoundedQueue } from '@nemq/sdk';
 
 const STAT_ORDER: Array<keyof BridgeStats> = [
   'status', 'connections', 'pool_size', 'buffered', 'buffered_bytes', 'max_buffer_bytes', 'inflight', 'enqueued', 'sent', 'dropped', 'batches', 'failed_batches', 'reconnects', 'last_error',

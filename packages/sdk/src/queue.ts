@@ -1,6 +1,6 @@
-// The bounded in-memory buffer between the hooks and Kafka. push() is O(1) and never
-// allocates more than the array slot; past `maxBytes` the OLDEST records are dropped
-// (what wolff's replayq does when it overflows) and counted.
+// The bounded in-memory buffer between a bridge's hooks and its drain loop (Kafka, RabbitMQ,
+// Redis): push() is O(1) and never allocates more than the array slot; past `maxBytes` the
+// OLDEST records are dropped and counted.
 
 export interface Sized {
   readonly size: number;
@@ -14,7 +14,8 @@ export class BoundedQueue<T extends Sized> {
   /** records dropped because the buffer was full, ever */
   dropped = 0;
 
-  constructor(public maxBytes: number) {}
+  /** `onDrop` sees each record the bound drops */
+  constructor(public maxBytes: number, private readonly onDrop?: (r: T) => void) {}
 
   get length(): number {
     return this.items.length - this.head;
@@ -33,7 +34,7 @@ export class BoundedQueue<T extends Sized> {
   }
 
   /** takes up to `maxCount` records and about `maxBytes` bytes from the head (at least one record) */
-  take(maxCount: number, maxBytes: number): T[] {
+  take(maxCount: number, maxBytes = Infinity): T[] {
     const out: T[] = [];
     let bytes = 0;
     const items = this.items;
@@ -49,7 +50,7 @@ export class BoundedQueue<T extends Sized> {
     return out;
   }
 
-  /** puts records taken earlier back at the head (a batch Kafka did not take), then applies the bound */
+  /** puts records taken earlier back at the head (a batch the server did not take), then applies the bound */
   unshift(rs: readonly T[]): number {
     if (rs.length === 0) return 0;
     let bytes = 0;
@@ -79,9 +80,11 @@ export class BoundedQueue<T extends Sized> {
     const items = this.items;
     // keep the newest record even when it alone is over the bound
     while (this.bytes > this.maxBytes && items.length - this.head > 1) {
-      this.bytes -= items[this.head]!.size;
+      const r = items[this.head]!;
+      this.bytes -= r.size;
       items[this.head++] = undefined;
       n++;
+      this.onDrop?.(r);
     }
     this.dropped += n;
     this.compact();
