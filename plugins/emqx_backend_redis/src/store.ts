@@ -73,6 +73,8 @@ export class Store {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 5000,
+      // a stalled Redis fails the pipeline (and it is sent again) instead of holding the loop
+      commandTimeout: 10_000,
       lazyConnect: true,
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 10), 2000),
     };
