@@ -380,6 +380,30 @@ test('a bad rule fails the load with a clear error and leaves nothing behind', a
   expect(node.registry.tapCount('emqx_backend_redis')).toBe(0);
 }, 30_000);
 
+test('Redis stalled (SIGSTOP): MQTT keeps working and unload ends within seconds; after SIGCONT it stores again', async () => {
+  writeFileSync(join(dir, 'emqx_backend_redis.conf'), conf());
+  expect(await ctl('plugins', 'load', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis loaded successfully.\n');
+  await waitFor(async () => (await stats()).status === 'connected', 10000, 'the backend to connect');
+  const pub = await client({ clientId: 'stall-pub', protocolVersion: 5 });
+  const pids = redis.pids();
+  expect(pids.length).toBeGreaterThan(0);
+  try {
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    for (let i = 0; i < 50; i++) await pub.publishAsync('stall/x', `s${i}`, { qos: 1 });
+    await waitFor(async () => (await stat('inflight')) > 0 || (await stat('buffered')) > 0, 5000, 'writes waiting for Redis');
+    const t0 = Date.now();
+    expect(await ctl('plugins', 'unload', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis unloaded successfully.\n');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+  expect(await ctl('plugins', 'load', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis loaded successfully.\n');
+  await waitFor(async () => (await stats()).status === 'connected', 10000, 'the backend to connect after SIGCONT');
+  await pub.publishAsync('stall/after', 'resumed', { qos: 1 });
+  await waitFor(async () => (await db.zcard('mqtt:msg:stall/after')) === 1, 10000, 'the message stored after SIGCONT');
+  expect(await ctl('plugins', 'unload', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis unloaded successfully.\n');
+}, 60_000);
+
 test('a real node (bin/emqx, shipped etc/plugins/emqx_backend_redis.conf with EMQX_* overrides) loads it with emqx_ctl plugins load and stores', async () => {
   const data = mkdtempSync(join(tmpdir(), 'nemq-backend-redis-node-'));
   const n = await spawnNode({
