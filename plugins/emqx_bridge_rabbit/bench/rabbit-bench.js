@@ -108,14 +108,31 @@ function startRabbit() {
     try {
       const out = execFileSync('bash', [sh, 'start', 'rabbitmq', dir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
       const url = /^AMQP_URL=(.*)$/m.exec(out)[1];
-      const pid = Number(fs.readFileSync(path.join(dir, 'rabbitmq.pid'), 'utf8'));
-      return { url, pid, stop: () => { execFileSync('bash', [sh, 'stop', 'rabbitmq', dir], { stdio: 'ignore' }); fs.rmSync(dir, { recursive: true, force: true }); } };
+      const pids = fs.readdirSync(dir).filter((f) => f.startsWith('rabbitmq') && f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8')));
+      return { url, pids, stop: () => { execFileSync('bash', [sh, 'stop', 'rabbitmq', dir], { stdio: 'ignore' }); fs.rmSync(dir, { recursive: true, force: true }); } };
     } catch (e) {
       if (e.status !== 75) throw e;
     }
   }
   throw new Error('no free port for rabbitmq');
 }
+
+/** CPU seconds (user + system) of a process and its descendants, from /proc */
+function treeCpu(pid) {
+  let total = 0;
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    total += (Number(f[11]) + Number(f[12])) / 100;
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += treeCpu(Number(c));
+    }
+  } catch {
+    /* gone */
+  }
+  return total;
+}
+const rabbitCpu = (pids) => (pids ? pids.reduce((a, p) => a + treeCpu(p), 0) : undefined);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,7 +145,7 @@ async function stats(node) {
   return s;
 }
 
-async function runOnce(o, kernel, amqp, url, mode, run) {
+async function runOnce(o, kernel, amqp, url, mode, run, rabbitPids) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-rabbit-bench-node-'));
   const u = new URL(url);
   const exchange = `bench.${run}`;
@@ -194,6 +211,7 @@ async function runOnce(o, kernel, amqp, url, mode, run) {
       child.on('exit', (code) => code && reject(new Error(`publisher exited ${code}`)));
     });
     const cpu0 = process.cpuUsage();
+    const rcpu0 = rabbitCpu(rabbitPids);
     child.send({ port: node.listeners[0].port, clients: o.clients, messages: o.messages, payload: o.payload });
     await sent;
     const deadline = Date.now() + 300000;
@@ -206,6 +224,7 @@ async function runOnce(o, kernel, amqp, url, mode, run) {
     const cpuSecs = (cpu.user + cpu.system) / 1e6;
     const res = { mode, run, rate: Math.round(o.messages / secs), cpuUsPerMsg: Number(((cpuSecs * 1e6) / o.messages).toFixed(2)), secs, brokerCpu: `${Math.round((cpuSecs / secs) * 100)}%` };
     if (mode === 'bridge') {
+      if (rcpu0 !== undefined) res.rabbitCpu = `${Math.round(((rabbitCpu(rabbitPids) - rcpu0) / secs) * 100)}%`;
       const s = await stats(node);
       res.dropped = Number(s.dropped);
       res.batches = Number(s.batches);
@@ -240,7 +259,7 @@ async function main() {
     const all = { plain: [], bridge: [] };
     for (let run = 0; run < o.runs; run++) {
       for (const mode of ['plain', 'bridge']) {
-        const r = await runOnce(o, kernel, amqp, url, mode, run);
+        const r = await runOnce(o, kernel, amqp, url, mode, run, rabbit?.pids);
         all[mode].push(r);
         console.log(JSON.stringify(r));
       }
