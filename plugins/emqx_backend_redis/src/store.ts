@@ -229,7 +229,8 @@ export class Store {
         }
         if (retry.length > 0) {
           this.failedPipelines++;
-          this.queue.unshift(retry);
+          if (this.stopped) this.queue.dropped += retry.length;
+          else this.queue.unshift(retry);
         }
         this.schedule();
         this.checkIdle();
@@ -241,6 +242,10 @@ export class Store {
         for (const op of batch) {
           if (op.cb) op.cb(err as Error, undefined);
           else keep.push(op);
+        }
+        if (this.stopped) {
+          this.queue.dropped += keep.length;
+          return;
         }
         this.queue.unshift(keep);
         this.down(err);

@@ -16,6 +16,7 @@ export class AmqpConnector implements Connector {
     private readonly node: string,
     private readonly connName: string,
     private readonly confirmTimeout: number,
+    private readonly log: { info(msg: string): void; warning(msg: string): void },
   ) {
     const seen = new Map<string, string>();
     for (const r of rules) if (r.rabbit === server.id) seen.set(r.exchange, r.exchangeType);
@@ -39,6 +40,9 @@ export class AmqpConnector implements Connector {
     };
     conn.on('error', (err: Error) => fail(err));
     conn.on('close', (err?: Error) => fail(err));
+    // RabbitMQ's memory or disk alarm: it stops reading; confirms wait (confirm_timeout applies)
+    conn.on('blocked', (reason: string) => this.log.warning(`RabbitMQ ${s.host}:${s.port} blocked this connection: ${reason}`));
+    conn.on('unblocked', () => this.log.info(`RabbitMQ ${s.host}:${s.port} unblocked this connection`));
     // a server that accepts the socket but stops answering must not hold the slot forever
     const guard = setTimeout(() => destroy(conn), 10_000);
     guard.unref?.();

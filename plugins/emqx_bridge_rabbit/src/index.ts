@@ -45,7 +45,7 @@ export default definePlugin({
     const node = ctx.broker.nodeName;
     const bridges = new Map<string, Bridge>();
     for (const [id, s] of servers) {
-      const conn = new AmqpConnector(s, rules, node, `emqx_bridge_rabbit@${node}`, confirmTimeout);
+      const conn = new AmqpConnector(s, rules, node, `emqx_bridge_rabbit@${node}`, confirmTimeout, ctx.logger);
       bridges.set(id, new Bridge(s, conn, { maxBufferBytes, batchSize }, ctx.logger));
     }
     // each rule carries its bridge, so a hook does no lookup
