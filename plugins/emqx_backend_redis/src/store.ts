@@ -73,6 +73,8 @@ export class Store {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 5000,
+      // a stalled Redis fails the pipeline (and it is sent again) instead of holding the loop
+      commandTimeout: 10_000,
       lazyConnect: true,
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 10), 2000),
     };
@@ -227,7 +229,8 @@ export class Store {
         }
         if (retry.length > 0) {
           this.failedPipelines++;
-          this.queue.unshift(retry);
+          if (this.stopped) this.queue.dropped += retry.length;
+          else this.queue.unshift(retry);
         }
         this.schedule();
         this.checkIdle();
@@ -239,6 +242,10 @@ export class Store {
         for (const op of batch) {
           if (op.cb) op.cb(err as Error, undefined);
           else keep.push(op);
+        }
+        if (this.stopped) {
+          this.queue.dropped += keep.length;
+          return;
         }
         this.queue.unshift(keep);
         this.down(err);

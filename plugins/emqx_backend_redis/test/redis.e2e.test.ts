@@ -123,14 +123,14 @@ afterAll(async () => {
 test('client online/offline: mqtt:client:<clientid> state, online_at, offline_at; mqtt:node:<node>; a raw command', async () => {
   const t0 = Math.floor(Date.now() / 1000);
   const c = await client({ clientId: 'status-1', protocolVersion: 4 });
-  await waitFor(async () => (await db.hget('mqtt:client:status-1', 'state')) === '1', 5000, 'state 1');
+  await waitFor(async () => (await db.hget('mqtt:client:status-1', 'state')) === '1', 10000, 'state 1');
   const on = await db.hgetall('mqtt:client:status-1');
   expect(on).toEqual({ state: '1', online_at: expect.stringMatching(/^\d+$/), offline_at: 'undefined' });
   expect(Number(on.online_at)).toBeGreaterThanOrEqual(t0);
   expect(await db.hget(`mqtt:node:${node.nodeName}`, 'status-1')).toBe(on.online_at);
   expect(await db.get('conn:status-1')).toBe('clientid');
   await end(c);
-  await waitFor(async () => (await db.hget('mqtt:client:status-1', 'state')) === '0', 5000, 'state 0');
+  await waitFor(async () => (await db.hget('mqtt:client:status-1', 'state')) === '0', 10000, 'state 0');
   const off = await db.hgetall('mqtt:client:status-1');
   expect(off.online_at).toBe(on.online_at);
   expect(Number(off.offline_at)).toBeGreaterThanOrEqual(Number(on.online_at));
@@ -146,9 +146,9 @@ test.each([4, 5] as const)('subscriptions in mqtt:sub:<clientid> are restored on
   await waitFor(async () => {
     await pub.publishAsync('restore/x/b', 'w', { qos: 1 });
     return got.length > 0;
-  }, 5000, 'the restored subscription');
+  }, 10000, 'the restored subscription');
   await pub.publishAsync('restore/a', 'exact', { qos: 1 });
-  await waitFor(() => got.some((g) => g[0] === 'restore/a'), 5000, 'restore/a');
+  await waitFor(() => got.some((g) => g[0] === 'restore/a'), 10000, 'restore/a');
   const subs = (await node.admin.call(node.nodeName, 'subscriptions', { clientid: cid, skip: 0, limit: 10 })) as { rows: Array<{ topic: string; qos: number }> };
   expect(subs.rows.map((r) => [r.topic, r.qos]).sort()).toEqual([['restore/+/b', 2], ['restore/a', 1]]);
 }, 30_000);
@@ -156,10 +156,10 @@ test.each([4, 5] as const)('subscriptions in mqtt:sub:<clientid> are restored on
 test('on_client_subscribe / on_client_unsubscribe keep mqtt:sub:<clientid> as HSET topic qos', async () => {
   const c = await client({ clientId: 'keeper', protocolVersion: 5 });
   await c.subscribeAsync({ 'keep/1': { qos: 1 }, 'keep/+/x': { qos: 2 }, 'other/1': { qos: 0 } });
-  await waitFor(async () => (await db.hlen('mqtt:sub:keeper')) === 2, 5000, 'mqtt:sub:keeper');
+  await waitFor(async () => (await db.hlen('mqtt:sub:keeper')) === 2, 10000, 'mqtt:sub:keeper');
   expect(await db.hgetall('mqtt:sub:keeper')).toEqual({ 'keep/1': '1', 'keep/+/x': '2' });
   await c.unsubscribeAsync('keep/1');
-  await waitFor(async () => (await db.hlen('mqtt:sub:keeper')) === 1, 5000, 'the HDEL');
+  await waitFor(async () => (await db.hlen('mqtt:sub:keeper')) === 1, 10000, 'the HDEL');
   expect(await db.hgetall('mqtt:sub:keeper')).toEqual({ 'keep/+/x': '2' });
 }, 30_000);
 
@@ -168,7 +168,7 @@ test('on_message_publish stores QoS 1/2 messages: mqtt:msg:<id> hash with EMQX f
   await c.publishAsync('store/a', 'zero', { qos: 0 });
   await c.publishAsync('store/a', 'one', { qos: 1 });
   await c.publishAsync('store/a', Buffer.from([0, 255, 1]), { qos: 2 });
-  await waitFor(async () => (await db.zcard('mqtt:msg:store/a')) === 2, 5000, 'two stored messages');
+  await waitFor(async () => (await db.zcard('mqtt:msg:store/a')) === 2, 10000, 'two stored messages');
   const ids = await db.zrange('mqtt:msg:store/a', 0, -1);
   const h = await db.hgetall(`mqtt:msg:${ids[0]}`);
   expect(h).toEqual({ id: ids[0], from: 'storer', qos: '1', topic: 'store/a', retain: 'false', payload: 'one', ts: expect.stringMatching(/^\d+$/) });
@@ -182,42 +182,42 @@ test('queue/#: a message stored while nobody listens is fetched on SUBSCRIBE and
   const pub = await client({ clientId: 'q-pub', protocolVersion: 5 });
   await pub.publishAsync('queue/jobs', 'job-1', { qos: 1 });
   await pub.publishAsync('queue/jobs', 'job-2', { qos: 1 });
-  await waitFor(async () => (await db.zcard('mqtt:msg:queue/jobs')) === 2, 5000, 'stored jobs');
+  await waitFor(async () => (await db.zcard('mqtt:msg:queue/jobs')) === 2, 10000, 'stored jobs');
   const ids = await db.zrange('mqtt:msg:queue/jobs', 0, -1);
   const sub = await client({ clientId: 'q-sub', protocolVersion: 4 });
   const got = collect(sub);
   await sub.subscribeAsync('queue/#', { qos: 1 });
-  await waitFor(() => got.length === 2, 5000, 'the fetched jobs');
+  await waitFor(() => got.length === 2, 10000, 'the fetched jobs');
   expect(got).toEqual([['queue/jobs', 'job-1', false], ['queue/jobs', 'job-2', false]]);
-  await waitFor(async () => (await db.zcard('mqtt:msg:queue/jobs')) === 0, 5000, 'the acks to delete the jobs');
+  await waitFor(async () => (await db.zcard('mqtt:msg:queue/jobs')) === 0, 10000, 'the acks to delete the jobs');
   expect(await db.exists(`mqtt:msg:${ids[0]}`, `mqtt:msg:${ids[1]}`)).toBe(0);
 }, 30_000);
 
 test('pubsub/#: each subscriber gets what it has not acknowledged yet (mqtt:acked:<clientid>:<topic>)', async () => {
   const pub = await client({ clientId: 'ps-pub', protocolVersion: 4 });
   for (const p of ['a', 'b', 'c']) await pub.publishAsync('pubsub/news', p, { qos: 1 });
-  await waitFor(async () => (await db.zcard('mqtt:msg:pubsub/news')) === 3, 5000, 'stored news');
+  await waitFor(async () => (await db.zcard('mqtt:msg:pubsub/news')) === 3, 10000, 'stored news');
   const ids = await db.zrange('mqtt:msg:pubsub/news', 0, -1);
   let s1 = await client({ clientId: 'ps-1', protocolVersion: 5 });
   let got = collect(s1);
   await s1.subscribeAsync('pubsub/news', { qos: 1 });
-  await waitFor(() => got.length === 3, 5000, 'the fetched news');
+  await waitFor(() => got.length === 3, 10000, 'the fetched news');
   expect(got.map((g) => g[1])).toEqual(['a', 'b', 'c']);
-  await waitFor(async () => (await db.get('mqtt:acked:ps-1:pubsub/news')) === ids[2], 5000, 'the last ack');
+  await waitFor(async () => (await db.get('mqtt:acked:ps-1:pubsub/news')) === ids[2], 10000, 'the last ack');
   await end(s1);
   await pub.publishAsync('pubsub/news', 'd', { qos: 1 });
   // the messages stay for other subscribers
-  await waitFor(async () => (await db.zcard('mqtt:msg:pubsub/news')) === 4, 5000, 'stored d');
+  await waitFor(async () => (await db.zcard('mqtt:msg:pubsub/news')) === 4, 10000, 'stored d');
   s1 = await client({ clientId: 'ps-1', protocolVersion: 5 });
   got = collect(s1);
   await s1.subscribeAsync('pubsub/+', { qos: 1 });
-  await waitFor(() => got.length >= 1, 5000, 'the unread news');
+  await waitFor(() => got.length >= 1, 10000, 'the unread news');
   await sleep(200);
   expect(got.map((g) => g[1])).toEqual(['d']);
   const s2 = await client({ clientId: 'ps-2', protocolVersion: 4 });
   const got2 = collect(s2);
   await s2.subscribeAsync('pubsub/#', { qos: 1 });
-  await waitFor(() => got2.length === 4, 5000, 'all news for a new reader');
+  await waitFor(() => got2.length === 4, 10000, 'all news for a new reader');
   expect(got2.map((g) => g[1])).toEqual(['a', 'b', 'c', 'd']);
 }, 30_000);
 
@@ -225,22 +225,22 @@ test('retained messages: stored in mqtt:retain:<topic>, delivered from Redis on 
   const pub = await client({ clientId: 'r-pub', protocolVersion: 4 });
   await pub.publishAsync('retain/x', 'keep me', { qos: 1, retain: true });
   await pub.publishAsync('retain/y/z', 'me too', { qos: 0, retain: true });
-  await waitFor(async () => (await db.exists('mqtt:retain:retain/x', 'mqtt:retain:retain/y/z')) === 2, 5000, 'mqtt:retain keys');
+  await waitFor(async () => (await db.exists('mqtt:retain:retain/x', 'mqtt:retain:retain/y/z')) === 2, 10000, 'mqtt:retain keys');
   expect(await db.hgetall('mqtt:retain:retain/x')).toEqual({ id: expect.any(String), from: 'r-pub', qos: '1', topic: 'retain/x', retain: 'true', payload: 'keep me', ts: expect.stringMatching(/^\d+$/) });
   const s = await client({ clientId: 'r-sub', protocolVersion: 5 });
   const got = collect(s);
   await s.subscribeAsync('retain/x', { qos: 1 });
-  await waitFor(() => got.length === 1, 5000, 'the retained message');
+  await waitFor(() => got.length === 1, 10000, 'the retained message');
   expect(got[0]).toEqual(['retain/x', 'keep me', true]);
   await s.subscribeAsync('retain/#', { qos: 1 });
-  await waitFor(() => got.length === 3, 5000, 'retained messages for retain/#');
+  await waitFor(() => got.length === 3, 10000, 'retained messages for retain/#');
   expect(got.slice(1).map((g) => g[1]).sort()).toEqual(['keep me', 'me too']);
   // MQTT 5 retain handling 2: none
   const s2 = await client({ clientId: 'r-sub2', protocolVersion: 5 });
   const got2 = collect(s2);
   await s2.subscribeAsync('retain/x', { qos: 1, rh: 2 });
   await pub.publishAsync('retain/x', '', { qos: 1, retain: true });
-  await waitFor(async () => (await db.exists('mqtt:retain:retain/x')) === 0, 5000, 'the DEL');
+  await waitFor(async () => (await db.exists('mqtt:retain:retain/x')) === 0, 10000, 'the DEL');
   await sleep(100);
   expect(got2.filter((g) => g[2])).toEqual([]);
 }, 30_000);
@@ -253,12 +253,12 @@ test('the channel: PUBLISH mqtt_channel {"type": "subscribe"|"unsubscribe", ...}
   await waitFor(async () => {
     await pub.publishAsync('chan/t', 'via redis', { qos: 1 });
     return got.length > 0;
-  }, 5000, 'the channel subscription');
+  }, 10000, 'the channel subscription');
   await db.publish('mqtt_channel', JSON.stringify({ type: 'unsubscribe', topic: 'chan/t', clientid: 'chan-c' }));
   await waitFor(async () => {
     const r = (await node.admin.call(node.nodeName, 'subscriptions', { clientid: 'chan-c', skip: 0, limit: 10 })) as { rows: unknown[] };
     return r.rows.length === 0;
-  }, 5000, 'the channel unsubscribe');
+  }, 10000, 'the channel unsubscribe');
   // bad requests are logged, not fatal
   await db.publish('mqtt_channel', 'not json');
   await db.publish('mqtt_channel', '{"type": "subscribe"}');
@@ -268,7 +268,7 @@ test('the channel: PUBLISH mqtt_channel {"type": "subscribe"|"unsubscribe", ...}
 test('raw commands: ${topic}, ${msgid} and ${payload} fill whole arguments, never split them', async () => {
   const c = await client({ clientId: 'raw c', protocolVersion: 5 });
   await c.publishAsync('raw/1', 'a b  c', { qos: 1 });
-  await waitFor(async () => (await db.llen('pub:raw/1')) === 1, 5000, 'RPUSH');
+  await waitFor(async () => (await db.llen('pub:raw/1')) === 1, 10000, 'RPUSH');
   expect(await db.get('last:raw c')).toBe('a b  c');
   const [id] = await db.lrange('pub:raw/1', 0, -1);
   expect(await db.hget(`mqtt:msg:${id}`, 'payload')).toBe('a b  c');
@@ -305,11 +305,11 @@ test('Redis restarts while a client publishes QoS 1: writes made while it is awa
     for (let i = 0; i < k; i++, n++) await c.publishAsync('down/x', `d${n}`, { qos: 1 });
   };
   await some(50);
-  await waitFor(idle, 5000, 'the first writes');
+  await waitFor(idle, 10000, 'the first writes');
   // the test Redis keeps no data over a restart (--save ''): the first 50 go with it
   await redis.down();
   await some(100);
-  await waitFor(async () => (await stats()).status !== 'connected', 5000, 'the backend to see Redis gone');
+  await waitFor(async () => (await stats()).status !== 'connected', 10000, 'the backend to see Redis gone');
   expect(await stat('buffered')).toBeGreaterThan(0);
   await redis.up();
   await some(50);
@@ -380,6 +380,30 @@ test('a bad rule fails the load with a clear error and leaves nothing behind', a
   expect(node.registry.tapCount('emqx_backend_redis')).toBe(0);
 }, 30_000);
 
+test('Redis stalled (SIGSTOP): MQTT keeps working and unload ends within seconds; after SIGCONT it stores again', async () => {
+  writeFileSync(join(dir, 'emqx_backend_redis.conf'), conf());
+  expect(await ctl('plugins', 'load', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis loaded successfully.\n');
+  await waitFor(async () => (await stats()).status === 'connected', 10000, 'the backend to connect');
+  const pub = await client({ clientId: 'stall-pub', protocolVersion: 5 });
+  const pids = redis.pids();
+  expect(pids.length).toBeGreaterThan(0);
+  try {
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    for (let i = 0; i < 50; i++) await pub.publishAsync('stall/x', `s${i}`, { qos: 1 });
+    await waitFor(async () => (await stat('inflight')) > 0 || (await stat('buffered')) > 0, 10000, 'writes waiting for Redis');
+    const t0 = Date.now();
+    expect(await ctl('plugins', 'unload', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis unloaded successfully.\n');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+  expect(await ctl('plugins', 'load', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis loaded successfully.\n');
+  await waitFor(async () => (await stats()).status === 'connected', 10000, 'the backend to connect after SIGCONT');
+  await pub.publishAsync('stall/after', 'resumed', { qos: 1 });
+  await waitFor(async () => (await db.zcard('mqtt:msg:stall/after')) === 1, 10000, 'the message stored after SIGCONT');
+  expect(await ctl('plugins', 'unload', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis unloaded successfully.\n');
+}, 60_000);
+
 test('a real node (bin/emqx, shipped etc/plugins/emqx_backend_redis.conf with EMQX_* overrides) loads it with emqx_ctl plugins load and stores', async () => {
   const data = mkdtempSync(join(tmpdir(), 'nemq-backend-redis-node-'));
   const n = await spawnNode({
@@ -393,9 +417,9 @@ test('a real node (bin/emqx, shipped etc/plugins/emqx_backend_redis.conf with EM
     const c = mqtt.connect(`mqtt://127.0.0.1:${n.ports.tcp}`, { clientId: 'node-client', protocolVersion: 5, reconnectPeriod: 0 });
     clients.push(c);
     await new Promise<void>((res, rej) => { c.once('connect', () => res()); c.once('error', rej); });
-    await waitFor(async () => (await db.hget('mqtt:client:node-client', 'state')) === '1', 5000, 'mqtt:client:node-client');
+    await waitFor(async () => (await db.hget('mqtt:client:node-client', 'state')) === '1', 10000, 'mqtt:client:node-client');
     await c.publishAsync('node/1', 'stored by a real node', { qos: 1 });
-    await waitFor(async () => (await db.zcard('mqtt:msg:node/1')) === 1, 5000, 'the stored message');
+    await waitFor(async () => (await db.zcard('mqtt:msg:node/1')) === 1, 10000, 'the stored message');
     expect(await n.ctl('plugins', 'unload', 'emqx_backend_redis')).toBe('Plugin emqx_backend_redis unloaded successfully.\n');
   } finally {
     await n.stop();

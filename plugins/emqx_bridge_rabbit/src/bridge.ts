@@ -148,16 +148,17 @@ export class Bridge {
     if (this.stopped) return 0;
     if (flushMs > 0 && this.slots.some((s) => s.link)) await this.drain(flushMs);
     this.stopped = true;
-    const lost = this.queue.clear() + this.inflight;
-    this.queue.dropped += lost;
+    const dropped0 = this.queue.dropped;
+    this.queue.dropped += this.queue.clear();
     const closing: Array<Promise<void>> = [];
     for (const s of this.slots) {
       clearTimeout(s.timer);
       if (s.link) closing.push(s.link.close().catch((err: unknown) => this.log.debug(`close: ${msgOf(err)}`)));
       s.link = undefined;
     }
+    // closing fails the batches still waiting for confirms: done() counts them dropped
     await Promise.all(closing);
-    return lost;
+    return this.queue.dropped - dropped0;
   }
 
   private pump(): void {
@@ -180,7 +181,11 @@ export class Bridge {
       finished = true;
       s.busy = false;
       this.inflight -= batch.length;
-      if (this.stopped) return;
+      if (this.stopped) {
+        if (err === null) this.sent += batch.length;
+        else this.queue.dropped += batch.length;
+        return;
+      }
       if (err === null) {
         this.sent += batch.length;
         this.batches++;

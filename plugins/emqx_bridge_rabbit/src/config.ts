@@ -141,5 +141,12 @@ export function parseRules(c: ConfValues, servers: ReadonlyMap<string, Server>):
       filter, format, match: filter === undefined ? () => true : compileFilter(filter),
     });
   }
+  // one exchange name has one type on a server: RabbitMQ refuses to declare it twice differently
+  const types = new Map<string, Rule>();
+  for (const r of rules) {
+    const other = types.get(`${r.rabbit}\u0000${r.exchange}`);
+    if (other && other.exchangeType !== r.exchangeType) throw new ConfigError(`${r.key}: exchange ${r.exchange} is "${other.exchangeType}" in ${other.key}`);
+    types.set(`${r.rabbit}\u0000${r.exchange}`, r);
+  }
   return rules.sort((a, b) => (a.hook === b.hook ? a.n - b.n : HOOKS.indexOf(a.hook) - HOOKS.indexOf(b.hook)));
 }

@@ -40,11 +40,12 @@ export default definePlugin({
     }
     const maxBufferBytes = ctx.config['bridge.rabbit.max_buffer_bytes'] as number;
     const batchSize = Math.max(1, ctx.config['bridge.rabbit.batch_size'] as number);
+    const confirmTimeout = Math.max(100, ctx.config['bridge.rabbit.confirm_timeout'] as number);
     if (rules.length === 0) ctx.logger.warning('no bridge.rabbit.hook.* rules: nothing will be sent to RabbitMQ');
     const node = ctx.broker.nodeName;
     const bridges = new Map<string, Bridge>();
     for (const [id, s] of servers) {
-      const conn = new AmqpConnector(s, rules, node, `emqx_bridge_rabbit@${node}`);
+      const conn = new AmqpConnector(s, rules, node, `emqx_bridge_rabbit@${node}`, confirmTimeout, ctx.logger);
       bridges.set(id, new Bridge(s, conn, { maxBufferBytes, batchSize }, ctx.logger));
     }
     // each rule carries its bridge, so a hook does no lookup

@@ -16,6 +16,8 @@ export const schema: ConfSchema = {
   'bridge.rabbit.max_buffer_bytes': { type: 'bytesize', default: '64MB' },
   // nemq: messages published on one channel before waiting for their confirms
   'bridge.rabbit.batch_size': { type: 'integer', default: '500' },
+  // nemq: a batch not confirmed this long fails: its connection is dropped and the batch sent again
+  'bridge.rabbit.confirm_timeout': { type: 'duration', default: '15s' },
   // bridge.rabbit.hook.<hookpoint>.<N> = {"topic": ..., "action": ..., "rabbit": 1, "exchange": "type:name"}
   'bridge.rabbit.hook.$scope.$event.$n': { type: 'string' },
 };

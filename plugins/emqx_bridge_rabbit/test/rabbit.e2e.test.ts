@@ -368,6 +368,43 @@ test('a bad rule fails the load with a clear error and leaves nothing behind', a
   expect(node.registry.tapCount('emqx_bridge_rabbit')).toBe(0);
 }, 30_000);
 
+test('RabbitMQ stalled (SIGSTOP): unconfirmed batches fail after confirm_timeout, MQTT keeps working, unload ends within seconds and closes the sockets; after SIGCONT it bridges again', async () => {
+  writeFileSync(join(dir, 'emqx_bridge_rabbit.conf'), conf(['bridge.rabbit.confirm_timeout = 1s'], true));
+  expect(await ctl('plugins', 'load', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit loaded successfully.\n');
+  await waitFor(async () => (await stats()).connections === '2', 15000, 'the bridge to connect');
+  await reader.stop();
+  const port = Number(rabbit.env.AMQP_PORT);
+  await waitFor(() => connectionsTo(port) === 2, 5000, 'only the bridge connected');
+  const pub = await client({ clientId: 'stall-pub', protocolVersion: 4 });
+  const pids = rabbit.pids();
+  expect(pids.length).toBeGreaterThan(0);
+  try {
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    for (let i = 0; i < 50; i++) await pub.publishAsync('stall/x', `s${i}`, { qos: 1 });
+    await waitFor(async () => (await stat('failed_batches')) > 0, 10000, 'a batch to time out');
+    expect((await stats()).last_error).toContain('no publisher confirms within 1000 ms');
+    const sub = await client({ clientId: 'stall-sub', protocolVersion: 5 });
+    await sub.subscribeAsync('stall/check', { qos: 1 });
+    const got = new Promise<string>((r) => sub.once('message', (_t, p) => r(p.toString())));
+    await pub.publishAsync('stall/check', 'still here', { qos: 1 });
+    expect(await got).toBe('still here');
+    const t0 = Date.now();
+    expect(await ctl('plugins', 'unload', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit unloaded successfully.\n');
+    expect(Date.now() - t0).toBeLessThan(8000);
+    await waitFor(() => connectionsTo(port) === 0, 5000, 'the sockets to close');
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+  writeFileSync(join(dir, 'emqx_bridge_rabbit.conf'), conf([], true));
+  expect(await ctl('plugins', 'load', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit loaded successfully.\n');
+  await waitFor(async () => (await stats()).connections === '2', 20000, 'the bridge to connect after SIGCONT');
+  reader = new Reader([['emq.pub', 'topic', 'stall.#']]);
+  await reader.start();
+  await pub.publishAsync('stall/after', 'resumed', { qos: 1 });
+  await reader.wait((g) => g.routingKey === 'stall.after', 1, 15000);
+  expect(await ctl('plugins', 'unload', 'emqx_bridge_rabbit')).toBe('Plugin emqx_bridge_rabbit unloaded successfully.\n');
+}, 90_000);
+
 test('a real node (bin/emqx, shipped etc/plugins/emqx_bridge_rabbit.conf with EMQX_* overrides) loads it with emqx_ctl plugins load and bridges', async () => {
   const data = mkdtempSync(join(tmpdir(), 'nemq-rabbit-node-'));
   const n = await spawnNode({

@@ -45,6 +45,11 @@ describe('config', () => {
     expect(() => parseRules(c, parseServers(c))).toThrow(msg);
   });
 
+  test('one exchange name with two types is refused', () => {
+    const c = { ...SERVER, 'bridge.rabbit.hook.message.publish.1': '{"exchange": "topic:x"}', 'bridge.rabbit.hook.message.acked.1': '{"exchange": "direct:x"}' };
+    expect(() => parseRules(c, parseServers(c))).toThrow('exchange x is "topic" in bridge.rabbit.hook.message.publish.1');
+  });
+
   test('an unknown hook point is refused', () => {
     const c = { ...SERVER, 'bridge.rabbit.hook.message.sent.1': '{"exchange": "topic:x"}' };
     expect(() => parseRules(c, parseServers(c))).toThrow('unknown hook message.sent');
