@@ -88,6 +88,8 @@ export interface EngineOptions {
   publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean; from: string }): void;
   actions(): RuleActionSpec[];
   resourceTypes(): ResourceTypeSpec[];
+  /** the hook points enabled rules need now (`message.publish` for rules on message topics) */
+  needs?(points: ReadonlySet<string>): void;
   /** a rule or resource changed (persist it) */
   saved(kind: 'rule' | 'resource', id: string, def: RuleDef | ResourceDef | undefined): void;
 }
@@ -334,6 +336,9 @@ export class Engine {
     }
     this.publishRules = pub;
     this.eventRules = ev;
+    const points = new Set(ev.keys());
+    if (pub.length > 0) points.add('message.publish');
+    this.o.needs?.(points);
   }
 
   // ---- running

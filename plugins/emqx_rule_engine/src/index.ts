@@ -9,10 +9,13 @@ import { registerApi } from './api.js';
 import { registerCtl } from './ctl.js';
 import { Engine, type ResourceDef, type RuleDef } from './engine.js';
 import {
-  EVENTS_FROM, EVENT_NAMES, connectedRow, deliveryRow, disconnectedRow, droppedRow, publishRow, subRow,
+  EVENTS_FROM, EVENT_NAMES, EVENT_TOPICS, connectedRow, deliveryRow, disconnectedRow, droppedRow, publishRow, subRow,
 } from './events.js';
 import { RuleStore, parseRow, rowOf } from './store.js';
 import type { Row } from './values.js';
+
+/** event name → hook point */
+const EVENT_POINT: Record<string, string> = Object.fromEntries(Object.entries(EVENT_TOPICS).map(([t, p]) => [t.slice('$events/'.length), p]));
 
 const eventKeys = Object.fromEntries(EVENT_NAMES.map((n) => [`rule_engine.events.${n}`, { type: 'string' as const, default: 'off' }]));
 
@@ -39,12 +42,16 @@ export default definePlugin({
 
     const store = new RuleStore(join(ctx.dataDir, 'rules', 'rule_engine.json'), (m) => ctx.logger.error(m));
     let table: { set(k: string, v: string): void; delete(k: string): void } | undefined;
+    // hook points rules asked for before the taps below exist (rules restored at start)
+    const pending = new Set<string>();
+    let need = (points: ReadonlySet<string>): void => { for (const p of points) pending.add(p); };
     const engine = new Engine({
       node,
       logger: ctx.logger,
       publish: (topic, payload, o) => { ctx.broker.publish(topic, payload, o); },
       actions: () => registry.actions(),
       resourceTypes: () => registry.resourceTypes(),
+      needs: (points) => need(points),
       saved: (kind, id, def) => {
         store.put(kind, id, def);
         if (def === undefined) table?.delete(id);
@@ -115,28 +122,42 @@ export default definePlugin({
       } else if (engine.eventRules.has(point)) engine.applyEvent(point, row);
     };
 
-    ctx.hooks.tap('message.publish', (m) => {
-      if (engine.publishRules.length === 0 || skip(m)) return m;
-      engine.applyTopic(m.topic, () => publishRow(m, node));
-      return m;
-    });
-    ctx.hooks.tap('client.connected', (ci, conn) => event('client.connected', 'client_connected', () => connectedRow(ci, conn, node)));
-    ctx.hooks.tap('client.disconnected', (ci, reason, conn) => event('client.disconnected', 'client_disconnected', () => disconnectedRow(ci, reason, conn, node)));
-    ctx.hooks.tap('session.subscribed', (ci, topic, opts) => event('session.subscribed', 'session_subscribed', () => subRow('session.subscribed', ci, topic, opts, node)));
-    ctx.hooks.tap('session.unsubscribed', (ci, topic, opts) => event('session.unsubscribed', 'session_unsubscribed', () => subRow('session.unsubscribed', ci, topic, opts, node)));
-    ctx.hooks.tap('message.delivered', (ci, m) => {
-      if (!skip(m)) event('message.delivered', 'message_delivered', () => deliveryRow('message.delivered', ci, m, node));
-      return undefined;
-    });
-    ctx.hooks.tap('message.acked', (ci, m) => {
-      if (!skip(m)) event('message.acked', 'message_acked', () => deliveryRow('message.acked', ci, m, node));
-    });
-    ctx.hooks.tap('message.dropped', (m, _by, reason) => {
-      if (!skip(m)) event('message.dropped', 'message_dropped', () => droppedRow(m, reason, node));
-    });
-    ctx.hooks.tap('delivery.dropped', (ci, m, reason) => {
-      if (!skip(m)) event('delivery.dropped', 'delivery_dropped', () => deliveryRow('delivery.dropped', ci, m, node, reason));
-    });
+    // a hook is tapped only once something needs it (a rule, or `$events/<name>` publishing),
+    // so a node with the rule engine loaded and no rules runs no extra code per message
+    const taps: Record<string, () => void> = {
+      'message.publish': () => ctx.hooks.tap('message.publish', (m) => {
+        if (engine.publishRules.length === 0 || skip(m)) return m;
+        engine.applyTopic(m.topic, () => publishRow(m, node));
+        return m;
+      }),
+      'client.connected': () => ctx.hooks.tap('client.connected', (ci, conn) => event('client.connected', 'client_connected', () => connectedRow(ci, conn, node))),
+      'client.disconnected': () => ctx.hooks.tap('client.disconnected', (ci, reason, conn) => event('client.disconnected', 'client_disconnected', () => disconnectedRow(ci, reason, conn, node))),
+      'session.subscribed': () => ctx.hooks.tap('session.subscribed', (ci, topic, opts) => event('session.subscribed', 'session_subscribed', () => subRow('session.subscribed', ci, topic, opts, node))),
+      'session.unsubscribed': () => ctx.hooks.tap('session.unsubscribed', (ci, topic, opts) => event('session.unsubscribed', 'session_unsubscribed', () => subRow('session.unsubscribed', ci, topic, opts, node))),
+      'message.delivered': () => ctx.hooks.tap('message.delivered', (ci, m) => {
+        if (!skip(m)) event('message.delivered', 'message_delivered', () => deliveryRow('message.delivered', ci, m, node));
+        return undefined;
+      }),
+      'message.acked': () => ctx.hooks.tap('message.acked', (ci, m) => {
+        if (!skip(m)) event('message.acked', 'message_acked', () => deliveryRow('message.acked', ci, m, node));
+      }),
+      'message.dropped': () => ctx.hooks.tap('message.dropped', (m, _by, reason) => {
+        if (!skip(m)) event('message.dropped', 'message_dropped', () => droppedRow(m, reason, node));
+      }),
+      'delivery.dropped': () => ctx.hooks.tap('delivery.dropped', (ci, m, reason) => {
+        if (!skip(m)) event('delivery.dropped', 'delivery_dropped', () => deliveryRow('delivery.dropped', ci, m, node, reason));
+      }),
+    };
+    const tapped = new Set<string>();
+    need = (points) => {
+      for (const p of points) {
+        if (tapped.has(p) || ctx.signal.aborted) continue;
+        tapped.add(p);
+        taps[p]?.();
+      }
+    };
+    need(new Set([...publishAt.keys()].map((n) => EVENT_POINT[n]!)));
+    need(pending);
 
     registerCtl(ctx, engine);
     registerApi(ctx, engine);
