@@ -61,28 +61,28 @@ export default definePlugin({
     ctx.onDispose(() => engine.dispose());
 
     // a row from disk or another node: applied without saving it back
-    const apply = async (kind: 'rule' | 'resource', def: RuleDef | ResourceDef | undefined, id: string): Promise<void> => {
+    const apply = async (kind: 'rule' | 'resource', def: RuleDef | ResourceDef | undefined, id: string, fromDisk = false): Promise<void> => {
       try {
         if (kind === 'resource') {
           if (def === undefined) await engine.deleteResource(id, false);
           else await engine.createResource(def as ResourceDef, false);
         } else if (def === undefined) engine.deleteRule(id, false);
         else await engine.createRule(def as RuleDef, false);
-        store.put(kind, id, def);
+        if (!fromDisk) store.put(kind, id, def);
       } catch (e) {
         ctx.logger.error(`cannot restore ${id}: ${(e as Error).message}`);
       }
     };
     const saved = store.load();
-    for (const r of saved.resources) await apply('resource', r, r.id);
-    for (const r of saved.rules) await apply('rule', r, r.id);
+    for (const r of saved.resources) await apply('resource', r, r.id, true);
+    for (const r of saved.rules) await apply('rule', r, r.id, true);
 
     // a plugin adding an action: saved rules that could not start for want of it start now
     const offChange = registry.onChange(() => {
       const names = new Set(registry.actions().map((a) => a.name));
       const known = (l: RuleDef['actions']): boolean => l.every((a) => names.has(a.name) && known(a.fallbacks));
       for (const d of store.rules.values()) {
-        if (!engine.rules.has(d.id) && known(d.actions)) void apply('rule', d, d.id);
+        if (!engine.rules.has(d.id) && known(d.actions)) void apply('rule', d, d.id, true);
       }
     });
     ctx.onDispose(offChange);
