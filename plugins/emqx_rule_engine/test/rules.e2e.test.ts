@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
+import { ruleRegistry, type RuleActionSpec } from '@nemq/sdk';
 
 jest.setTimeout(20000);
 const ROOT = join(__dirname, '../../..');
@@ -276,4 +277,36 @@ test('rules survive a node restart (data_dir) and stop with unload while traffic
   expect(late).not.toContain('AFTER2');
   expect(pub.connected).toBe(true);
   expect((await node.ctl.run(['rules', 'list'])).output).not.toContain('rule(');
+});
+
+test("another plugin's action (SDK registry): a saved rule waits for it and starts when it is added", async () => {
+  const seen: unknown[] = [];
+  const sink: RuleActionSpec = {
+    name: 'data_to_test_sink', app: 'test_plugin', types: [], params: {}, title: { en: 'Test sink' }, description: { en: 'collects results' },
+    create: (params) => (selected) => { seen.push({ ...selected, tag: params.tag }); },
+  };
+  let off = ruleRegistry().addAction(sink);
+  try {
+    await start();
+    expect(await ctl('rule-actions', 'show', 'data_to_test_sink')).toBe("action(name='data_to_test_sink', app='test_plugin', for='$any', types=[], title ='Test sink', description='collects results')\n");
+    await ctl('rules', 'create', 'SELECT payload.n AS n FROM "s/#"', '[{"name":"data_to_test_sink","params":{"tag":"t1"}}]', '-i', 'rule:sink0001');
+    const pub = await client();
+    await pub.publishAsync('s/1', '{"n": 1}', { qos: 1 });
+    expect(seen).toEqual([{ n: 1, tag: 't1' }]);
+    // the providing plugin is gone when the node starts again: the rule is kept, not run
+    await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+    await node.stop();
+    off();
+    await start();
+    expect(await ctl('rules', 'show', 'rule:sink0001')).toBe('Cannot found rule:sink0001\n');
+    off = ruleRegistry().addAction(sink);
+    // the rule is made again in the registry's change callback (no I/O): done by the next macrotask
+    await new Promise((r) => setImmediate(r));
+    expect(await ctl('rules', 'show', 'rule:sink0001')).toMatch(/^rule\(id='rule:sink0001'/);
+    const pub2 = await client();
+    await pub2.publishAsync('s/2', '{"n": 2}', { qos: 1 });
+    expect(seen).toEqual([{ n: 1, tag: 't1' }, { n: 2, tag: 't1' }]);
+  } finally {
+    off();
+  }
 });
