@@ -50,6 +50,14 @@ export interface RuleMetrics {
   no_result: number;
 }
 
+/** messages per second a rule matched: now (last 5 s), the most seen, and averaged over 5 minutes */
+export interface RuleSpeed {
+  speed: number;
+  speed_max: number;
+  speed_last5m: number;
+  last: number;
+}
+
 export interface ActionMetrics {
   success: number;
   failed: number;
@@ -73,6 +81,7 @@ export interface RuleInst {
   events: string[];
   actions: ActionInst[];
   metrics: RuleMetrics;
+  speed: RuleSpeed;
   meta: { rule_id: string };
 }
 
@@ -96,6 +105,8 @@ export interface EngineOptions {
 
 export class RuleError extends Error {}
 
+const SPEED_INTERVAL = 5000;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 const hex8 = (): string => randomBytes(4).toString('hex');
 
 function isThenable(v: unknown): v is Promise<unknown> {
@@ -110,7 +121,24 @@ export class Engine {
   /** enabled rules by event hook point */
   eventRules = new Map<string, RuleInst[]>();
 
-  constructor(private readonly o: EngineOptions) {}
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly o: EngineOptions) {
+    this.timer = setInterval(() => this.sample(SPEED_INTERVAL / 1000), SPEED_INTERVAL);
+    this.timer.unref();
+  }
+
+  /** speeds from the matched counters, every SPEED_INTERVAL (EMQX samples every 5 s) */
+  sample(seconds: number): void {
+    for (const r of this.rules.values()) {
+      const sp = r.speed;
+      const now = (r.metrics.matched - sp.last) / seconds;
+      sp.last = r.metrics.matched;
+      sp.speed = round2(now);
+      sp.speed_max = Math.max(sp.speed_max, sp.speed);
+      sp.speed_last5m = round2(sp.speed_last5m + (now - sp.speed_last5m) * (seconds / 300));
+    }
+  }
 
   actionSpec(name: string): RuleActionSpec | undefined {
     return this.o.actions().find((a) => a.name === name);
@@ -217,7 +245,11 @@ export class Engine {
       else throw new RuleError(`Bad Arguments: {unknown_event,${t}}`);
     }
     const old = this.rules.get(id);
-    const inst: RuleInst = { def, sql, matchers, events, actions, meta: { rule_id: id }, metrics: old?.metrics ?? { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 } };
+    const inst: RuleInst = {
+      def, sql, matchers, events, actions, meta: { rule_id: id },
+      metrics: old?.metrics ?? { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 },
+      speed: old?.speed ?? { speed: 0, speed_max: 0, speed_last5m: 0, last: 0 },
+    };
     this.rules.set(id, inst);
     if (old) this.destroyActions(old.actions);
     this.reindex();
@@ -253,6 +285,7 @@ export class Engine {
     const r = this.rules.get(id);
     if (!r) return;
     r.metrics = { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 };
+    r.speed = { speed: 0, speed_max: 0, speed_last5m: 0, last: 0 };
     const reset = (l: ActionInst[]): void => l.forEach((a) => { a.metrics = { success: 0, failed: 0, taken: 0 }; reset(a.fallbacks); });
     reset(r.actions);
   }
@@ -275,6 +308,7 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
+    clearInterval(this.timer);
     for (const r of this.rules.values()) this.destroyActions(r.actions);
     this.rules.clear();
     this.reindex();

@@ -1,10 +1,11 @@
 // How rules, actions, resources and resource types are shown: the API's maps and the ctl lines.
 import type { ResourceTypeSpec, RuleActionSpec } from '@nemq/sdk';
 import type { ActionDef, Engine, ResourceDef, RuleInst } from './engine.js';
-import { atom, term } from './erlterm.js';
+import { Float, atom, term } from './erlterm.js';
 
 export function ruleMetrics(r: RuleInst, node: string): Record<string, unknown>[] {
-  return [{ node, ...r.metrics, speed: 0, speed_max: 0, speed_last5m: 0 }];
+  const { speed, speed_max, speed_last5m } = r.speed;
+  return [{ node, ...r.metrics, speed, speed_max, speed_last5m }];
 }
 
 export function printableActions(e: Engine, r: RuleInst, list: ActionDef[], node: string): Record<string, unknown>[] {
@@ -55,7 +56,8 @@ const sortKeys = (v: unknown): unknown => {
 };
 
 function metricsTerm(rows: Record<string, unknown>[]): string {
-  return term(rows.map((m) => ({ ...m, node: atom(String(m.node)) })), true);
+  const f = (v: unknown): unknown => (typeof v === 'number' ? new Float(v) : v);
+  return term(rows.map((m) => ({ ...m, node: atom(String(m.node)), speed: f(m.speed), speed_max: f(m.speed_max), speed_last5m: f(m.speed_last5m) })), true);
 }
 
 /** `rule(id='...', for='...', rawsql='...', actions=..., on_action_failed='...', metrics=..., enabled='...', description='...')` */

@@ -127,3 +127,15 @@ test('templates and Erlang terms', () => {
   expect(term([{ node: atom('emqx@127.0.0.1'), is_alive: false }], true)).toBe("[#{is_alive => false,node => 'emqx@127.0.0.1'}]");
   expect(term('say "hi"')).toBe('<<"say \\"hi\\"">>');
 });
+
+test('speed: matched per second over the last sample, the maximum, the 5-minute average', async () => {
+  const e = engine();
+  const d = await e.createRule({ rawsql: 'SELECT * FROM "t/#"', actions: [] });
+  for (let i = 0; i < 50; i++) e.applyTopic('t/1', () => row(i));
+  e.sample(5);
+  const r = e.rules.get(d.id)!;
+  expect(r.speed).toMatchObject({ speed: 10, speed_max: 10, speed_last5m: 0.17 });
+  e.sample(5);
+  expect(r.speed).toMatchObject({ speed: 0, speed_max: 10 });
+  await e.dispose();
+});

@@ -83,7 +83,7 @@ test('a rule made with emqx_ctl republishes transformed messages (v3.1.1 in, v5 
   expect(await sub.done).toEqual([{ topic: 'out/pub1', payload: 'x=20', qos: 1 }]);
   const show = await ctl('rules', 'show', id);
   expect(show).toMatch(new RegExp(`^rule\\(id='${id}', for='\\[<<"t/#">>\\]', rawsql='SELECT payload.x AS x, clientid FROM "t/#" WHERE payload.x > 10', actions=<<"\\[\\{\\\\"fallbacks\\\\":\\[\\],\\\\"id\\\\":\\\\"republish_[0-9a-f]{8}\\\\"`));
-  expect(show).toContain("metrics=[#{exception => 0,failed => 0,matched => 2,no_result => 1,node => 'emqx@127.0.0.1',passed => 1,speed => 0,speed_last5m => 0,speed_max => 0}]");
+  expect(show).toContain("metrics=[#{exception => 0,failed => 0,matched => 2,no_result => 1,node => 'emqx@127.0.0.1',passed => 1,speed => 0.0,speed_last5m => 0.0,speed_max => 0.0}]");
   expect(show).toMatch(/enabled='true', description='big x'\)\n$/);
   expect(await ctl('rules', 'list')).toBe(show);
   expect(await ctl('rules', 'delete', id)).toBe('ok\n');
