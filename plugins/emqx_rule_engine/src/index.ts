@@ -61,14 +61,22 @@ export default definePlugin({
     ctx.onDispose(() => engine.dispose());
 
     // a row from disk or another node: applied without saving it back
+    let booted = false;
     const apply = async (kind: 'rule' | 'resource', def: RuleDef | ResourceDef | undefined, id: string, fromDisk = false): Promise<void> => {
+      // kept even when it cannot start yet (its action or resource comes later)
+      if (!fromDisk) store.put(kind, id, def);
       try {
         if (kind === 'resource') {
           if (def === undefined) await engine.deleteResource(id, false);
-          else await engine.createResource(def as ResourceDef, false);
+          else {
+            await engine.createResource(def as ResourceDef, false);
+            // rules that came before their resource (another node's rows arrive in any order)
+            for (const d of booted ? store.rules.values() : []) {
+              if (!engine.rules.has(d.id) && d.actions.some((a) => a.params.$resource === id)) void apply('rule', d, d.id, true);
+            }
+          }
         } else if (def === undefined) engine.deleteRule(id, false);
         else await engine.createRule(def as RuleDef, false);
-        if (!fromDisk) store.put(kind, id, def);
       } catch (e) {
         ctx.logger.error(`cannot restore ${id}: ${(e as Error).message}`);
       }
@@ -76,6 +84,7 @@ export default definePlugin({
     const saved = store.load();
     for (const r of saved.resources) await apply('resource', r, r.id, true);
     for (const r of saved.rules) await apply('rule', r, r.id, true);
+    booted = true;
 
     // a plugin adding an action: saved rules that could not start for want of it start now
     const offChange = registry.onChange(() => {
