@@ -310,3 +310,24 @@ test("another plugin's action (SDK registry): a saved rule waits for it and star
     off();
   }
 });
+
+test('HTTP API resources: create, show with status, by type, test, update, delete; errors', async () => {
+  await start();
+  const made = await api('POST', '/resources', { type: 'web_hook', config: { url: 'http://127.0.0.1:9/x' }, description: 'd' });
+  expect(made).toMatchObject({ code: 0, data: { type: 'web_hook', config: { url: 'http://127.0.0.1:9/x' }, description: 'd' } });
+  const id: string = made.data.id;
+  expect(id).toMatch(/^resource:[0-9a-f]{8}$/);
+  expect((await api('GET', `/resources/${id}`)).data).toMatchObject({ id, status: [{ node: 'emqx@127.0.0.1', is_alive: true }] });
+  expect(await api('GET', `/resource_status/${id}`)).toEqual({ code: 0, data: { is_alive: true } });
+  expect((await api('GET', '/resource_types/web_hook/resources')).data.map((r: any) => r.id)).toEqual([id]);
+  expect((await api('GET', '/resources')).data).toHaveLength(1);
+  expect(await api('POST', '/resources', { type: 'web_hook', config: { url: 'http://127.0.0.1:9/y' } }, { test: 'true' })).toEqual({ code: 0 });
+  expect((await api('GET', '/resources')).data).toHaveLength(1);
+  expect(await api('POST', '/resources', { type: 'web_hook', config: { url: 'nope' } })).toEqual({ code: 500, message: 'Init resource failure!' });
+  expect(await api('POST', '/resources', { type: 'nope' })).toEqual({ code: 400, message: 'Resource Type nope Not Found' });
+  expect(await api('PUT', `/resources/${id}`, { description: 'new' })).toEqual({ code: 0 });
+  expect((await api('GET', `/resources/${id}`)).data.description).toBe('new');
+  expect(await api('DELETE', `/resources/${id}`)).toEqual({ code: 0 });
+  expect(await api('GET', `/resources/${id}`)).toEqual({ code: 404, message: 'Not Found' });
+  expect(await ctl('resources', 'list')).toBe('');
+});
