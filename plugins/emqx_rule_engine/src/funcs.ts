@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { topicMatches } from '@nemq/sdk';
+import { dateToUnixTs, formatDate, offsetSeconds } from './dates.js';
 import type { Scope } from './scope.js';
 import { floatStr, isMap, maybeJson, step, toNum, toStr, type Row } from './values.js';
 
@@ -250,6 +251,9 @@ export const FUNCS: Record<string, Fn> = {
     if (Number.isNaN(ms)) throw new Error(`bad rfc3339 time: ${toStr(s)}`);
     return Math.floor(ms / unit(u));
   },
+  format_date: ([u, o, f, t]) => formatDate(u, o, f, t),
+  date_to_unix_ts: ([u, a, b, c]) => dateToUnixTs(u, a, b, c),
+  timezone_to_second: ([z]) => offsetSeconds(z),
   uuid_v4: () => randomUUID(),
 };
 

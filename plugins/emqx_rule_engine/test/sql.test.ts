@@ -278,6 +278,16 @@ describe('functions', () => {
     expect(f("rfc3339_to_unix_ts('2020-01-01T00:00:00+00:00')")).toBe(1577836800);
     expect(Date.parse(f('unix_ts_to_rfc3339(1577836800)') as string)).toBe(1577836800000);
   });
+  test('format_date, date_to_unix_ts, timezone_to_second', () => {
+    expect(f("format_date('second', '+08:00', '%Y-%m-%d %H:%M:%S%:z', 1577836800)")).toBe('2020-01-01 08:00:00+08:00');
+    expect(f("format_date('millisecond', 'Z', '%Y%m%dT%H%M%S.%3N%z', 1577836800123)")).toBe('20200101T000000.123+0000');
+    expect(f("format_date('second', -18000, '%H %::z', 1577836800)")).toBe('19 -05:00:00');
+    expect(f("date_to_unix_ts('second', '%Y-%m-%d %H:%M:%S%:z', '2020-01-01 08:00:00+08:00')")).toBe(1577836800);
+    expect(f("date_to_unix_ts('millisecond', '+01:00', '%Y-%m-%d %H:%M:%S.%3N', '2020-01-01 01:00:00.250')")).toBe(1577836800250);
+    expect(f("timezone_to_second('+08:00')")).toBe(28800);
+    expect(f("timezone_to_second('-0130')")).toBe(-5400);
+    expect(() => f("timezone_to_second('08')")).toThrow(/bad_time_offset/);
+  });
   test('message shortcuts', () => {
     expect(f('topic()')).toBe('t/a');
     expect(f('topic(2)')).toBe('a');
