@@ -1,7 +1,7 @@
 // Rules, their action instances and resources, and running them on events. A rule is
 // compiled once when created; an event runs only the rules whose FROM matches it.
 import { randomBytes } from 'node:crypto';
-import { compileFilter, type RuleActionFn, type RuleActionSpec, type ResourceTypeSpec } from '@nemq/sdk';
+import { compileFilter, isWildcard, type RuleActionFn, type RuleActionSpec, type ResourceTypeSpec } from '@nemq/sdk';
 import { compileSql, type CompiledSql } from './compile.js';
 import { EVENT_TOPICS } from './events.js';
 import { EventData } from './scope.js';
@@ -75,8 +75,12 @@ interface ActionInst {
 export interface RuleInst {
   def: RuleDef;
   sql: CompiledSql;
-  /** message topics (not `$events/...`) */
+  /** FROM filters with wildcards, as matchers */
   matchers: Array<(topic: string) => boolean>;
+  /** FROM topics without wildcards (looked up, not matched) */
+  exact: string[];
+  /** position among the enabled rules (creation order), for running them in order */
+  seq: number;
   /** hook points of its `$events/...` topics */
   events: string[];
   actions: ActionInst[];
@@ -118,6 +122,10 @@ export class Engine {
   readonly resources = new Map<string, ResourceInst>();
   /** enabled rules on message topics, in creation order */
   publishRules: RuleInst[] = [];
+  /** of those, the ones with a wildcard filter */
+  private wildRules: RuleInst[] = [];
+  /** exact FROM topic → its rules, in creation order */
+  private exactRules = new Map<string, RuleInst[]>();
   /** enabled rules by event hook point */
   eventRules = new Map<string, RuleInst[]>();
 
@@ -237,16 +245,18 @@ export class Engine {
       created_at: input.created_at ?? Date.now(),
     };
     const matchers: RuleInst['matchers'] = [];
+    const exact: string[] = [];
     const events: string[] = [];
     for (const t of sql.from) {
       const ev = EVENT_TOPICS[t];
       if (ev !== undefined) events.push(ev);
-      else if (!t.startsWith('$events/')) matchers.push(compileFilter(t));
-      else throw new RuleError(`Bad Arguments: {unknown_event,${t}}`);
+      else if (t.startsWith('$events/')) throw new RuleError(`Bad Arguments: {unknown_event,${t}}`);
+      else if (isWildcard(t)) matchers.push(compileFilter(t));
+      else exact.push(t);
     }
     const old = this.rules.get(id);
     const inst: RuleInst = {
-      def, sql, matchers, events, actions, meta: { rule_id: id },
+      def, sql, matchers, exact, events, actions, meta: { rule_id: id }, seq: 0,
       metrics: old?.metrics ?? { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 },
       speed: old?.speed ?? { speed: 0, speed_max: 0, speed_last5m: 0, last: 0 },
     };
@@ -358,17 +368,26 @@ export class Engine {
 
   private reindex(): void {
     const pub: RuleInst[] = [];
+    const wild: RuleInst[] = [];
+    const exact = new Map<string, RuleInst[]>();
     const ev = new Map<string, RuleInst[]>();
+    const add = <K>(m: Map<K, RuleInst[]>, k: K, r: RuleInst): void => {
+      const l = m.get(k);
+      if (l === undefined) m.set(k, [r]);
+      else if (l[l.length - 1] !== r) l.push(r);
+    };
+    let seq = 0;
     for (const r of this.list()) {
       if (!r.def.enabled) continue;
-      if (r.matchers.length > 0) pub.push(r);
-      for (const e of r.events) {
-        const l = ev.get(e) ?? [];
-        l.push(r);
-        ev.set(e, l);
-      }
+      r.seq = seq++;
+      if (r.matchers.length > 0 || r.exact.length > 0) pub.push(r);
+      if (r.matchers.length > 0) wild.push(r);
+      for (const t of r.exact) add(exact, t, r);
+      for (const e of r.events) add(ev, e, r);
     }
     this.publishRules = pub;
+    this.wildRules = wild;
+    this.exactRules = exact;
     this.eventRules = ev;
     const points = new Set(ev.keys());
     if (pub.length > 0) points.add('message.publish');
@@ -377,16 +396,30 @@ export class Engine {
 
   // ---- running
 
-  /** runs the publish rules whose FROM matches `topic`; `row` builds the columns once */
+  /**
+   * runs, in creation order, the publish rules whose FROM names `topic` (a map lookup) or has a
+   * filter matching it; `row` builds the columns once, when the first rule runs
+   */
   applyTopic(topic: string, row: () => Row): void {
-    const rules = this.publishRules;
+    const wild = this.wildRules;
+    const ex = this.exactRules.get(topic);
     let ev: EventData | undefined;
-    for (let i = 0; i < rules.length; i++) {
-      const r = rules[i]!;
-      const ms = r.matchers;
-      let hit = false;
-      for (let j = 0; j < ms.length; j++) if (ms[j]!(topic)) { hit = true; break; }
-      if (!hit) continue;
+    let i = 0;
+    let j = 0;
+    const ne = ex === undefined ? 0 : ex.length;
+    while (i < ne || j < wild.length) {
+      let r: RuleInst;
+      if (j >= wild.length || (i < ne && ex![i]!.seq <= wild[j]!.seq)) {
+        r = ex![i++]!;
+        // the same rule may also have a wildcard filter: run it once
+        if (j < wild.length && wild[j] === r) j++;
+      } else {
+        r = wild[j++]!;
+        const ms = r.matchers;
+        let hit = false;
+        for (let k = 0; k < ms.length; k++) if (ms[k]!(topic)) { hit = true; break; }
+        if (!hit) continue;
+      }
       ev ??= new EventData(row());
       this.apply(r, ev);
     }

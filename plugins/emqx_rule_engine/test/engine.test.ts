@@ -139,3 +139,18 @@ test('speed: matched per second over the last sample, the maximum, the 5-minute 
   expect(r.speed).toMatchObject({ speed: 0, speed_max: 10 });
   await e.dispose();
 });
+
+test('exact FROM topics are looked up, filters matched; rules run once each, in creation order', async () => {
+  const e = engine();
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "x/1"', actions: [{ name: 'flaky', params: { tag: 'exact' } }] });
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "x/+"', actions: [{ name: 'flaky', params: { tag: 'wild' } }] });
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "x/1", "x/#"', actions: [{ name: 'flaky', params: { tag: 'both' } }] });
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "y/1", "x/1"', actions: [{ name: 'flaky', params: { tag: 'two' } }] });
+  e.applyTopic('x/1', () => row(1, 'x/1'));
+  expect(calls).toEqual(['exact:1', 'wild:1', 'both:1', 'two:1']);
+  calls.length = 0;
+  e.applyTopic('x/2', () => row(2, 'x/2'));
+  e.applyTopic('y/1', () => row(3, 'y/1'));
+  e.applyTopic('z', () => row(4, 'z'));
+  expect(calls).toEqual(['wild:2', 'both:2', 'two:3']);
+});
