@@ -402,7 +402,7 @@ export class Engine {
    */
   applyTopic(topic: string, row: () => Row): void {
     const wild = this.wildRules;
-    const ex = this.exactRules.get(topic);
+    const ex = this.exactRules.size === 0 ? undefined : this.exactRules.get(topic);
     let ev: EventData | undefined;
     let i = 0;
     let j = 0;
