@@ -163,6 +163,17 @@ export const webHookType: ResourceTypeSpec = {
   status: (state) => !(state as WebHook).abort.signal.aborted,
 };
 
+/** either signal aborts (AbortSignal.any is Node 20.3+) */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const any = (AbortSignal as { any?: (l: AbortSignal[]) => AbortSignal }).any;
+  if (any) return any([a, b]);
+  const c = new AbortController();
+  const stop = (): void => c.abort();
+  a.addEventListener('abort', stop, { once: true });
+  b.addEventListener('abort', stop, { once: true });
+  return c.signal;
+}
+
 export const dataToWebserver: RuleActionSpec = {
   name: 'data_to_webserver',
   app: APP,
@@ -194,7 +205,7 @@ export const dataToWebserver: RuleActionSpec = {
           method,
           headers,
           body: method === 'GET' || method === 'DELETE' ? undefined : body(selected),
-          signal: AbortSignal.any([hook.abort.signal, AbortSignal.timeout(hook.timeout)]),
+          signal: anySignal(hook.abort.signal, AbortSignal.timeout(hook.timeout)),
         });
         await res.arrayBuffer();
         if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
