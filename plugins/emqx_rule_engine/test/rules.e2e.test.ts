@@ -59,6 +59,11 @@ async function api(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body
   return m.handler({ method, path, params: m.params, query, body, headers: {}, user: 'admin', listener: 'management' });
 }
 
+/** resolves once `cond` holds (checked every 5 ms; the test's timeout bounds it) */
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, 5));
+}
+
 const ruleId = (out: string): string => /^Rule (rule:[0-9a-f]{8}) created\n$/.exec(out)![1]!;
 
 beforeEach(() => {
@@ -330,4 +335,35 @@ test('HTTP API resources: create, show with status, by type, test, update, delet
   expect(await api('DELETE', `/resources/${id}`)).toEqual({ code: 0 });
   expect(await api('GET', `/resources/${id}`)).toEqual({ code: 404, message: 'Not Found' });
   expect(await ctl('resources', 'list')).toBe('');
+});
+
+test('data_to_webserver: a stalled server never blocks MQTT; in-flight requests are bounded, the rest fail and are counted; a down server fails', async () => {
+  const held: Array<() => void> = [];
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    held.push(() => res.end('ok'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await start();
+    const port = (server.address() as { port: number }).port;
+    const made = await api('POST', '/resources', { type: 'web_hook', config: { url: `http://127.0.0.1:${port}/`, pool_size: 1, request_timeout: '30s' } });
+    const rule = await api('POST', '/rules', { rawsql: 'SELECT payload FROM "h/#"', actions: [{ name: 'data_to_webserver', params: { $resource: made.data.id } }] });
+    const pub = await client();
+    // 64 requests in flight at most with pool_size 1: the 6 beyond fail at once
+    for (let i = 0; i < 70; i++) await pub.publishAsync('h/1', String(i), { qos: 1 });
+    const metrics = async (): Promise<any> => (await api('GET', `/rules/${rule.data.id}`)).data.actions[0].metrics[0];
+    expect(await metrics()).toMatchObject({ taken: 70, failed: 6, success: 0 });
+    await until(async () => held.length === 64);
+    held.splice(0).forEach((f) => f());
+    await until(async () => (await metrics()).success === 64);
+    expect(await metrics()).toMatchObject({ taken: 70, failed: 6, success: 64 });
+    // the server goes away: requests fail, counted
+    await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+    await pub.publishAsync('h/1', 'down', { qos: 1 });
+    await until(async () => (await metrics()).failed === 7);
+    expect(pub.connected).toBe(true);
+  } finally {
+    server.close();
+  }
 });
