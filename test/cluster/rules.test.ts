@@ -50,6 +50,13 @@ test('a rule made before the join reaches the other node; later ones too; delete
   const pub = await connect(n2.url, { clientId: 'rules-pub' });
   await pub.publishAsync('c/x', 'hi', { qos: 1 });
   expect(await got).toBe('hi');
+  // each node's counters, one entry per node (node 2's as of its last 5 s sample)
+  const metricsOn1 = async (): Promise<any[]> => {
+    const r = await fetch(`http://127.0.0.1:${n1.ports.mgmt}/api/v4/rules/rule:after001`, { headers: { authorization: 'Basic ' + Buffer.from('admin:public').toString('base64') } });
+    return ((await r.json()) as any).data.metrics;
+  };
+  for (let m = await metricsOn1(); !(m.length === 2 && m[1].matched === 1); m = await metricsOn1()) await new Promise((r) => setTimeout(r, 100));
+  expect((await metricsOn1()).map((m) => [m.node, m.matched])).toEqual([[N1, 0], [N2, 1]]);
   expect(await n2.ctl('rules', 'delete', 'rule:before01')).toBe('ok\n');
   await waitRule(n1, 'rule:before01', false);
 });

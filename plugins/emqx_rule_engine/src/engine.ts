@@ -58,6 +58,12 @@ export interface RuleSpeed {
   last: number;
 }
 
+/** one node's counters, as other nodes see them (cluster table `rule_engine_metrics`) */
+export interface NodeMetrics {
+  rules: Record<string, RuleMetrics & { speed: number; speed_max: number; speed_last5m: number }>;
+  actions: Record<string, ActionMetrics>;
+}
+
 export interface ActionMetrics {
   success: number;
   failed: number;
@@ -101,6 +107,10 @@ export interface EngineOptions {
   publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean; from: string }): void;
   actions(): RuleActionSpec[];
   resourceTypes(): ResourceTypeSpec[];
+  /** after each speed sample (every 5 s): share this node's counters */
+  sampled?(): void;
+  /** the other running nodes of the cluster */
+  peers?(): string[];
   /** the hook points enabled rules need now (`message.publish` for rules on message topics) */
   needs?(points: ReadonlySet<string>): void;
   /** a rule or resource changed (persist it) */
@@ -130,6 +140,8 @@ export class Engine {
   eventRules = new Map<string, RuleInst[]>();
 
   private readonly timer: NodeJS.Timeout;
+  /** other nodes' counters by node name */
+  readonly remote = new Map<string, NodeMetrics>();
 
   constructor(private readonly o: EngineOptions) {
     this.timer = setInterval(() => this.sample(SPEED_INTERVAL / 1000), SPEED_INTERVAL);
@@ -146,6 +158,28 @@ export class Engine {
       sp.speed_max = Math.max(sp.speed_max, sp.speed);
       sp.speed_last5m = round2(sp.speed_last5m + (now - sp.speed_last5m) * (seconds / 300));
     }
+    this.o.sampled?.();
+  }
+
+  /** this node's counters of every rule and action */
+  snapshot(): NodeMetrics {
+    const out: NodeMetrics = { rules: {}, actions: {} };
+    const walk = (l: ActionInst[]): void => l.forEach((a) => { out.actions[a.def.id] = { ...a.metrics }; walk(a.fallbacks); });
+    for (const r of this.rules.values()) {
+      const { speed, speed_max, speed_last5m } = r.speed;
+      out.rules[r.def.id] = { ...r.metrics, speed, speed_max, speed_last5m };
+      walk(r.actions);
+    }
+    return out;
+  }
+
+  /** the running peers whose counters are known */
+  peerMetrics(): Array<[string, NodeMetrics]> {
+    const peers = this.o.peers?.() ?? [];
+    return peers.flatMap((n) => {
+      const m = this.remote.get(n);
+      return m ? [[n, m] as [string, NodeMetrics]] : [];
+    });
   }
 
   actionSpec(name: string): RuleActionSpec | undefined {

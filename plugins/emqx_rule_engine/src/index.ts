@@ -7,7 +7,7 @@ import { definePlugin, ruleRegistry, type Message, type QoS } from '@nemq/sdk';
 import { BUILTIN_ACTIONS, BUILTIN_TYPES } from './actions.js';
 import { registerApi } from './api.js';
 import { registerCtl } from './ctl.js';
-import { Engine, type ResourceDef, type RuleDef } from './engine.js';
+import { Engine, type NodeMetrics, type ResourceDef, type RuleDef } from './engine.js';
 import {
   EVENTS_FROM, EVENT_NAMES, EVENT_TOPICS, connectedRow, deliveryRow, disconnectedRow, droppedRow, publishRow, subRow,
 } from './events.js';
@@ -42,6 +42,7 @@ export default definePlugin({
 
     const store = new RuleStore(join(ctx.dataDir, 'rules', 'rule_engine.json'), (m) => ctx.logger.error(m));
     let table: { set(k: string, v: string): void; delete(k: string): void } | undefined;
+    let metricsTable: { set(k: string, v: string): void } | undefined;
     // hook points rules asked for before the taps below exist (rules restored at start)
     const pending = new Set<string>();
     let need = (points: ReadonlySet<string>): void => { for (const p of points) pending.add(p); };
@@ -52,6 +53,11 @@ export default definePlugin({
       actions: () => registry.actions(),
       resourceTypes: () => registry.resourceTypes(),
       needs: (points) => need(points),
+      peers: () => ctx.cluster.nodes().filter((n) => n !== node),
+      sampled: () => {
+        // counters for the other nodes' listings, only when there are other nodes
+        if (ctx.cluster.nodes().length > 1) metricsTable?.set(node, JSON.stringify(engine.snapshot()));
+      },
       saved: (kind, id, def) => {
         store.put(kind, id, def);
         if (def === undefined) table?.delete(id);
@@ -112,6 +118,21 @@ export default definePlugin({
         ...[...store.resources.values()].map((d) => [d.id, rowOf('resource', d)] as const),
         ...[...store.rules.values()].map((d) => [d.id, rowOf('rule', d)] as const),
       ],
+    });
+
+    const readMetrics = (n: string, json: string | undefined): void => {
+      if (n === node) return;
+      if (json === undefined) { engine.remote.delete(n); return; }
+      try {
+        engine.remote.set(n, JSON.parse(json) as NodeMetrics);
+      } catch {
+        ctx.logger.warning(`bad rule metrics row from ${n}`);
+      }
+    };
+    metricsTable = ctx.cluster.table('rule_engine_metrics', {
+      changed: readMetrics,
+      loaded: (rows) => rows.forEach((json, n) => readMetrics(n, json)),
+      rows: () => [[node, JSON.stringify(engine.snapshot())] as const],
     });
 
     // ---- events
