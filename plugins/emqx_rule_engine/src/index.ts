@@ -43,6 +43,7 @@ export default definePlugin({
     const store = new RuleStore(join(ctx.dataDir, 'rules', 'rule_engine.json'), (m) => ctx.logger.error(m));
     let table: { set(k: string, v: string): void; delete(k: string): void } | undefined;
     let metricsTable: { set(k: string, v: string): void } | undefined;
+    let lastShared = '';
     // hook points rules asked for before the taps below exist (rules restored at start)
     const pending = new Set<string>();
     let need = (points: ReadonlySet<string>): void => { for (const p of points) pending.add(p); };
@@ -56,7 +57,9 @@ export default definePlugin({
       peers: () => ctx.cluster.nodes().filter((n) => n !== node),
       sampled: () => {
         // counters for the other nodes' listings, only when there are other nodes
-        if (ctx.cluster.nodes().length > 1) metricsTable?.set(node, JSON.stringify(engine.snapshot()));
+        if (ctx.cluster.nodes().length < 2) return;
+        const json = JSON.stringify(engine.snapshot());
+        if (json !== lastShared) metricsTable?.set(node, (lastShared = json));
       },
       saved: (kind, id, def) => {
         store.put(kind, id, def);
