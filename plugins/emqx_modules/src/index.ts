@@ -131,7 +131,11 @@ export default definePlugin({
         on: () => {
           once('delayed', () => ctx.hooks.tap('message.publish', (m) => {
             if (!delayed.active || m.headers.allow_publish === false) return undefined;
-            if (delayed.take(m)) m.headers.allow_publish = false;
+            if (delayed.take(m)) {
+              // EMQX stops the hook chain here; taps after this one see a dropped, non-retained message
+              m.headers.allow_publish = false;
+              m.flags.retain = false;
+            }
             return m;
           }, { stage: HookStage.FIRST + 1 }));
           delayed.start();

@@ -242,4 +242,46 @@ test('emqx_mod_delayed: $delayed/<seconds>/<topic> is published after the delay,
   await w3.c.subscribeAsync('later/two', { qos: 1 });
   await waitFor(() => w3.got.length === 1, 5000, 'the retained delayed message');
   expect(readFileSync(join(dir, 'delayed_messages.json'), 'utf8')).toBe('[]');
+  // only the published message is retained, not the $delayed/ one
+  const retained = (await ctl('retainer', 'topics')).split('\n').filter((t) => t !== '' && !t.startsWith('$SYS/'));
+  expect(retained).toEqual(['later/two']);
 }, 30_000);
+
+test('unloading emqx_modules with traffic flowing: QoS 1 publishing goes on, rewrite stops, loading again restores the loaded modules', async () => {
+  expect(await ctl('modules', 'load', 'emqx_mod_rewrite')).toBe('Module emqx_mod_rewrite loaded successfully.\n');
+  const w = await watcher({ clientId: 'flow-sub' });
+  await w.c.subscribeAsync(['z/y/#', 'x/y/#'], { qos: 1 });
+  const p = await client({ clientId: 'flow-pub', protocolVersion: 5 });
+  let acked = 0;
+  let stop = false;
+  const loop = (async () => {
+    for (let i = 0; !stop; i++) {
+      await p.publishAsync(`x/y/${i}`, 'f', { qos: 1 });
+      acked++;
+    }
+  })();
+  await waitFor(() => w.got.filter((g) => g.topic.startsWith('z/y/')).length >= 20, 10000, 'rewritten traffic');
+  expect(await ctl('plugins', 'unload', 'emqx_modules')).toBe('Plugin emqx_modules unloaded successfully.\n');
+  const at = acked;
+  await waitFor(() => acked >= at + 50, 10000, 'publishing to go on');
+  await waitFor(() => w.got.some((g) => g.topic.startsWith('x/y/')), 10000, 'messages under their own topic once rewrite is gone');
+  stop = true;
+  await loop;
+  expect(await ctl('modules', 'list')).toMatch(/^Command Not Found: modules/);
+  expect(await ctl('plugins', 'load', 'emqx_modules')).toBe('Plugin emqx_modules loaded successfully.\n');
+  expect(await ctl('modules', 'list')).toContain('Module(emqx_mod_rewrite, description=EMQ X Topic Rewrite Module, active=true)\n');
+  expect(await ctl('modules', 'list')).toContain('Module(emqx_mod_delayed, description=EMQ X Delayed Publish Module, active=true)\n');
+}, 30_000);
+
+test('a bad rewrite rule refuses the load with the key at fault; the broker goes on', async () => {
+  await node.plugins!.unload('emqx_modules');
+  writeFileSync(join(dir, 'emqx_modules.conf'), 'module.rewrite.pub.rule.1 = x/# ^x((\n');
+  const out = await ctl('plugins', 'load', 'emqx_modules');
+  expect(out).toContain('module.rewrite.pub.rule.1: expected "<topic filter> <regex> <destination>"');
+  writeFileSync(join(dir, 'emqx_modules.conf'), 'module.rewrite.pub.rule.1 = x/# ^x(( y\n');
+  expect(await ctl('plugins', 'load', 'emqx_modules')).toContain('module.rewrite.pub.rule.1: bad regex "^x(("');
+  const c = await client({ clientId: 'after-bad-conf', protocolVersion: 5 });
+  await c.publishAsync('t/ok', 'still up', { qos: 1 });
+  writeFileSync(join(dir, 'emqx_modules.conf'), CONF);
+  expect(await ctl('plugins', 'load', 'emqx_modules')).toBe('Plugin emqx_modules loaded successfully.\n');
+});

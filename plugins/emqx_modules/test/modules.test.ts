@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, Message } from '@nemq/sdk';
-import { DelayedStore, feedVars, MAX_INTERVAL, parseDelayed, parseRewrite, parseSubscriptions, readLoaded, rewrite, TopicMetrics, writeLoaded } from '../src/index';
+import { readPluginConf } from '../../../packages/kernel/src/plugins/conf';
+import { DelayedStore, feedVars, MAX_INTERVAL, parseDelayed, parseRewrite, parseSubscriptions, readLoaded, rewrite, schema, TopicMetrics, writeLoaded } from '../src/index';
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warning: () => undefined, error: () => undefined };
 
@@ -103,4 +104,19 @@ test('topic metrics: no wildcards, a quota, counts and rates', () => {
   expect(c.json()).toMatchObject({ 'messages.in.count': 2, 'messages.in.rate': 1, 'messages.qos1.in.count': 1, 'messages.qos2.in.count': 1, 'messages.out.count': 1, 'messages.dropped.count': 1, 'messages.dropped.rate': 0.5 });
   expect(m.unregister('a')).toBe(true);
   expect(m.unregister('a')).toBe(false);
+});
+
+test('the shipped conf parses against the schema, and etc/plugins has the same file', () => {
+  const text = readFileSync(join(__dirname, '../etc/emqx_modules.conf'), 'utf8');
+  const { values, problems } = readPluginConf(text, 'emqx_modules.conf', schema);
+  expect(problems).toEqual([]);
+  expect(values['module.presence.qos']).toBe(1);
+  expect(parseSubscriptions(values)).toEqual([]);
+  expect(parseRewrite(values)).toEqual({ pub: [], sub: [] });
+  // the commented examples are valid too
+  const examples = readPluginConf(text.replace(/^## (module\.)/gm, '$1'), 'emqx_modules.conf', schema);
+  expect(examples.problems).toEqual([]);
+  expect(parseSubscriptions(examples.values).map((s) => s.topic)).toEqual(['connected/%c/%u', 'calendar/%c']);
+  expect(rewrite('x/y/1', parseRewrite(examples.values).pub)).toBe('z/y/1');
+  expect(readFileSync(join(__dirname, '../../../etc/plugins/emqx_modules.conf'), 'utf8')).toBe(text);
 });

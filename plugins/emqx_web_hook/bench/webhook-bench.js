@@ -102,11 +102,16 @@ function subscriber(o) {
 
 function server(o) {
   let n = 0;
+  let cpu0;
   const srv = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
     req.resume();
     req.on('end', () => {
       res.end();
-      if (++n === o.messages) process.send({ done: Date.now(), got: n });
+      if (n === 0) cpu0 = process.cpuUsage();
+      if (++n === o.messages) {
+        const c = process.cpuUsage(cpu0);
+        process.send({ done: Date.now(), got: n, serverCpuUs: (c.user + c.system) / n });
+      }
     });
   });
   srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
@@ -162,7 +167,7 @@ async function run(kernel, o, mode) {
     let dropped = 0;
     if (mode === 'webhook') dropped = Number(/dropped\s*:\s*(\d+)/.exec((await node.ctl.run(['webhook', 'stats'])).output)[1]);
     pub.c.kill();
-    return { rate: end.got / secs, cpuUs: (cpu.user + cpu.system) / end.got, dropped };
+    return { rate: end.got / secs, cpuUs: (cpu.user + cpu.system) / end.got, dropped, serverCpuUs: end.serverCpuUs ?? 0, secs };
   } finally {
     sink?.c.kill();
     await node.stop();
@@ -184,7 +189,7 @@ async function main() {
   }
   const row = (mode) => {
     const rs = res[mode];
-    return `${mode.padEnd(8)} ${Math.round(median(rs.map((x) => x.rate))).toString().padStart(8)} msg/s  ${median(rs.map((x) => x.cpuUs)).toFixed(2).padStart(6)} µs broker CPU/msg  dropped ${Math.max(...rs.map((x) => x.dropped))}`;
+    return `${mode.padEnd(8)} ${Math.round(median(rs.map((x) => x.rate))).toString().padStart(8)} msg/s  ${median(rs.map((x) => x.cpuUs)).toFixed(2).padStart(6)} µs broker CPU/msg  dropped ${Math.max(...rs.map((x) => x.dropped))}${mode === 'webhook' ? `  (HTTP server CPU/msg ${median(rs.map((x) => x.serverCpuUs)).toFixed(2)} µs)` : ''}`;
   };
   console.log(`${o.messages} QoS 0 messages of ${o.payload} B, median of ${o.runs} runs; web hook pool_size ${o.pool}`);
   for (const mode of ['plain', 'webhook']) if (res[mode].length > 0) console.log(row(mode));

@@ -362,3 +362,25 @@ test('enable_pipelining: with one connection, several requests are on the wire b
     await new Promise<void>((r) => raw.close(() => r()));
   }
 }, 30_000);
+
+test.each([
+  ['plain', Buffer.from('héllo'), 'héllo'],
+  // ff fe 00 | 35: 63 63 56 0 | 13 and 2 bits of 1
+  ['base62', Buffer.from([0xff, 0xfe, 0x00, 0x35]), '9C9C4ANB'],
+] as const)('encoding_of_payload_field = %s', async (enc, payload, want) => {
+  await loadWith([`web.hook.body.encoding_of_payload_field = ${enc}`]);
+  const p = await client({ clientId: `enc-${enc}`, protocolVersion: 4 });
+  await p.publishAsync('sensor/enc', payload, { qos: 1 });
+  const [r] = await http.wait('message_publish', (j) => j.from_client_id === `enc-${enc}`);
+  expect(r!.json.payload).toBe(want);
+});
+
+test('a bad conf refuses the load with the key at fault; the broker goes on', async () => {
+  if (node.plugins!.isLoaded('emqx_web_hook')) await node.plugins!.unload('emqx_web_hook');
+  writeFileSync(join(dir, 'emqx_web_hook.conf'), 'web.hook.url = http://127.0.0.1:1/\nweb.hook.rule.message.publish.1 = {"action": "on_client_connected"}\n');
+  const out = (await node.ctl.run(['plugins', 'load', 'emqx_web_hook'])).output;
+  expect(out).toContain('web.hook.rule.message.publish.1: "action" must be "on_message_publish"');
+  expect(node.plugins!.isLoaded('emqx_web_hook')).toBe(false);
+  const c = await client({ clientId: 'after-bad-conf', protocolVersion: 5 });
+  await c.publishAsync('t/ok', 'still up', { qos: 1 });
+});

@@ -1,6 +1,9 @@
 // emqx_web_hook pure parts: base62, the bodies, the rules and settings, the backlog bound.
 import type { ClientInfo, ConnInfo, Message } from '@nemq/sdk';
-import { Backlog, base62, Bodies, parseRules, parseSettings, peerAddress } from '../src/index';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPluginConf } from '../../../packages/kernel/src/plugins/conf';
+import { Backlog, base62, Bodies, parseRules, parseSettings, peerAddress, schema } from '../src/index';
 
 test("base62 is EMQX's: base64's letters, digits 0-8, 61..63 as 9A..9C, short tails as plain values", () => {
   expect(base62(Buffer.from('Man'))).toBe('TWFu');
@@ -68,4 +71,15 @@ test('backlog: the oldest go past either bound, and are counted', () => {
   b.push('0123456789');
   expect([b.length, b.dropped, b.bytes]).toEqual([1, 4, 10]);
   expect(b.clear()).toBe(1);
+});
+
+test('the shipped conf parses against the schema with EMQX defaults, and etc/plugins has the same file', () => {
+  const text = readFileSync(join(__dirname, '../etc/emqx_web_hook.conf'), 'utf8');
+  const { values, problems } = readPluginConf(text, 'emqx_web_hook.conf', schema);
+  expect(problems).toEqual([]);
+  const s = parseSettings(values);
+  expect([s.origin, s.path, s.encoding, s.poolSize, s.pipelining, s.requestTimeout, s.maxEvents]).toEqual(['http://127.0.0.1', '/', 'plain', 32, 16, 5000, 100000]);
+  expect(s.headers).toEqual({ 'content-type': 'application/json' });
+  expect(parseRules(values)).toEqual([]);
+  expect(readFileSync(join(__dirname, '../../../etc/plugins/emqx_web_hook.conf'), 'utf8')).toBe(text);
 });
