@@ -27,15 +27,25 @@ export function eventSetting(v: string): QoS | undefined {
   return m ? (Number(m[1]) as QoS) : 0;
 }
 
+export const schema = {
+  'rule_engine.ignore_sys_message': { type: 'boolean', default: 'on' },
+  ...eventKeys,
+} as const;
+
 export default definePlugin({
-  schema: {
-    'rule_engine.ignore_sys_message': { type: 'boolean', default: 'on' },
-    ...eventKeys,
-  },
+  schema,
   async start(ctx) {
     const c = ctx.config as Record<string, unknown>;
     const node = ctx.broker.nodeName;
     const ignoreSys = c['rule_engine.ignore_sys_message'] !== false;
+    // $events/<name> publishing: checked first, so a bad value refuses the load before anything starts
+    const publishAt = new Map<string, QoS>();
+    for (const n of EVENT_NAMES) {
+      const v = String(c[`rule_engine.events.${n}`] ?? 'off');
+      if (!/^\s*(on|off)\s*(,\s*qos[012]\s*)?$/i.test(v)) throw new Error(`rule_engine.events.${n}: expected on | off [, qos0|qos1|qos2], got '${v}'`);
+      const q = eventSetting(v);
+      if (q !== undefined) publishAt.set(n, q);
+    }
     const registry = ruleRegistry();
     const builtins = [...BUILTIN_ACTIONS.map((a) => registry.addAction(a)), ...BUILTIN_TYPES.map((t) => registry.addResourceType(t))];
     ctx.onDispose(() => builtins.forEach((off) => off()));
@@ -138,12 +148,6 @@ export default definePlugin({
       rows: () => [[node, JSON.stringify(engine.snapshot())] as const],
     });
 
-    // ---- events
-    const publishAt = new Map<string, QoS>();
-    for (const n of EVENT_NAMES) {
-      const q = eventSetting(String(c[`rule_engine.events.${n}`] ?? 'off'));
-      if (q !== undefined) publishAt.set(n, q);
-    }
     const skip = (m: Message): boolean => m.from === EVENTS_FROM || (ignoreSys && m.flags.sys);
     // the event as `$events/<name>` (when its conf key is on) and through the rules of that event
     const event = (point: string, name: string, row: () => Row): void => {

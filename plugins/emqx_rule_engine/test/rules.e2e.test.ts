@@ -367,3 +367,15 @@ test('data_to_webserver: a stalled server never blocks MQTT; in-flight requests 
     server.close();
   }
 });
+
+test('a bad rule_engine.events value refuses the load with the key in the message; the broker goes on', async () => {
+  await start();
+  await node.plugins!.unload('emqx_rule_engine');
+  writeFileSync(join(dir, 'emqx_rule_engine.conf'), 'rule_engine.events.client_connected = maybe\n');
+  await expect(node.plugins!.load('emqx_rule_engine')).rejects.toThrow(/rule_engine\.events\.client_connected/);
+  const c = await client();
+  expect(c.connected).toBe(true);
+  writeFileSync(join(dir, 'emqx_rule_engine.conf'), '');
+  await node.plugins!.load('emqx_rule_engine');
+  expect(await ctl('rules', 'list')).toBe('');
+});
