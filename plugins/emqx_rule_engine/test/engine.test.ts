@@ -2,6 +2,7 @@
 // templates and the SDK's action registry.
 import { ruleRegistry, type RuleActionSpec } from '@nemq/sdk';
 import { BUILTIN_ACTIONS, BUILTIN_TYPES } from '../src/actions';
+import { getopt } from '../src/ctl';
 import { Engine, RuleError } from '../src/engine';
 import { compileTemplate } from '../src/template';
 import { term, atom } from '../src/erlterm';
@@ -153,4 +154,13 @@ test('exact FROM topics are looked up, filters matched; rules run once each, in 
   e.applyTopic('y/1', () => row(3, 'y/1'));
   e.applyTopic('z', () => row(4, 'z'));
   expect(calls).toEqual(['wild:2', 'both:2', 'two:3']);
+});
+
+test("emqx_ctl's getopt: positionals, -x v, --long v, --long=v; errors name what is missing", () => {
+  const spec = { id: { short: 'i', long: 'id' }, enabled: { short: 'e', long: 'enabled' } };
+  expect(getopt(['sql', '[]', '-i', 'rule:1', '--enabled=false'], 2, spec)).toEqual({ pos: ['sql', '[]'], opts: { id: 'rule:1', enabled: 'false' } });
+  expect(getopt(['sql', '[]', '--id', 'x'], 2, spec).opts).toEqual({ id: 'x' });
+  expect(() => getopt(['sql'], 2, spec)).toThrow(/missing_required_option/);
+  expect(() => getopt(['sql', '[]', '-i'], 2, spec)).toThrow(/missing_option_arg,id/);
+  expect(() => getopt(['sql', '[]', '-z', '1'], 2, spec)).toThrow(/invalid_option/);
 });
