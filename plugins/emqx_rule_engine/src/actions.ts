@@ -163,6 +163,17 @@ export const webHookType: ResourceTypeSpec = {
   status: (state) => !(state as WebHook).abort.signal.aborted,
 };
 
+/** a signal either aborts (AbortSignal.any is Node 20.3+); `done` drops the listeners */
+function anySignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; done(): void } {
+  const any = (AbortSignal as { any?: (l: AbortSignal[]) => AbortSignal }).any;
+  if (any) return { signal: any([a, b]), done: () => undefined };
+  const c = new AbortController();
+  const stop = (): void => c.abort();
+  a.addEventListener('abort', stop, { once: true });
+  b.addEventListener('abort', stop, { once: true });
+  return { signal: c.signal, done: () => { a.removeEventListener('abort', stop); b.removeEventListener('abort', stop); } };
+}
+
 export const dataToWebserver: RuleActionSpec = {
   name: 'data_to_webserver',
   app: APP,
@@ -189,17 +200,19 @@ export const dataToWebserver: RuleActionSpec = {
     return async (selected) => {
       if (hook.inflight >= hook.maxInflight) throw new Error('web server backlog full');
       hook.inflight++;
+      const sig = anySignal(hook.abort.signal, AbortSignal.timeout(hook.timeout));
       try {
         const res = await fetch(hook.url + path(selected), {
           method,
           headers,
           body: method === 'GET' || method === 'DELETE' ? undefined : body(selected),
-          signal: AbortSignal.any([hook.abort.signal, AbortSignal.timeout(hook.timeout)]),
+          signal: sig.signal,
         });
         await res.arrayBuffer();
         if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
       } finally {
         hook.inflight--;
+        sig.done();
       }
     };
   },

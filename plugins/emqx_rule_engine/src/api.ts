@@ -55,8 +55,8 @@ export function registerApi(ctx: PluginContext, e: Engine): void {
     try {
       return await h(req);
     } catch (err) {
-      if (err instanceof RuleError) return badArgs(err.message);
       ctx.logger.warning(`rule engine API ${req.method} ${req.path}: ${(err as Error).message}`);
+      if (err instanceof RuleError) return badArgs(err.message);
       return badArgs((err as Error).message);
     }
   };

@@ -53,8 +53,9 @@ function onFailed(v: string | undefined): RuleDef['on_action_failed'] | undefine
 export function registerCtl(ctx: PluginContext, e: Engine): void {
   const node = ctx.broker.nodeName;
   const invalid = (err: unknown): string => {
-    if (err instanceof RuleError) return `Invalid options: ${err.message}\n`;
-    throw err;
+    if (!(err instanceof RuleError)) throw err;
+    ctx.logger.warning(`emqx_ctl: refused: ${err.message}`);
+    return `Invalid options: ${err.message}\n`;
   };
 
   ctx.ctl('rules', [

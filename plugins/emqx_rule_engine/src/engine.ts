@@ -1,7 +1,7 @@
 // Rules, their action instances and resources, and running them on events. A rule is
 // compiled once when created; an event runs only the rules whose FROM matches it.
 import { randomBytes } from 'node:crypto';
-import { compileFilter, type RuleActionFn, type RuleActionSpec, type ResourceTypeSpec } from '@nemq/sdk';
+import { compileFilter, isWildcard, type RuleActionFn, type RuleActionSpec, type ResourceTypeSpec } from '@nemq/sdk';
 import { compileSql, type CompiledSql } from './compile.js';
 import { EVENT_TOPICS } from './events.js';
 import { EventData } from './scope.js';
@@ -50,6 +50,20 @@ export interface RuleMetrics {
   no_result: number;
 }
 
+/** messages per second a rule matched: now (last 5 s), the most seen, and averaged over 5 minutes */
+export interface RuleSpeed {
+  speed: number;
+  speed_max: number;
+  speed_last5m: number;
+  last: number;
+}
+
+/** one node's counters, as other nodes see them (cluster table `rule_engine_metrics`) */
+export interface NodeMetrics {
+  rules: Record<string, RuleMetrics & { speed: number; speed_max: number; speed_last5m: number }>;
+  actions: Record<string, ActionMetrics>;
+}
+
 export interface ActionMetrics {
   success: number;
   failed: number;
@@ -67,12 +81,17 @@ interface ActionInst {
 export interface RuleInst {
   def: RuleDef;
   sql: CompiledSql;
-  /** message topics (not `$events/...`) */
+  /** FROM filters with wildcards, as matchers */
   matchers: Array<(topic: string) => boolean>;
+  /** FROM topics without wildcards (looked up, not matched) */
+  exact: string[];
+  /** position among the enabled rules (creation order), for running them in order */
+  seq: number;
   /** hook points of its `$events/...` topics */
   events: string[];
   actions: ActionInst[];
   metrics: RuleMetrics;
+  speed: RuleSpeed;
   meta: { rule_id: string };
 }
 
@@ -88,12 +107,20 @@ export interface EngineOptions {
   publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean; from: string }): void;
   actions(): RuleActionSpec[];
   resourceTypes(): ResourceTypeSpec[];
+  /** after each speed sample (every 5 s): share this node's counters */
+  sampled?(): void;
+  /** the other running nodes of the cluster */
+  peers?(): string[];
+  /** the hook points enabled rules need now (`message.publish` for rules on message topics) */
+  needs?(points: ReadonlySet<string>): void;
   /** a rule or resource changed (persist it) */
   saved(kind: 'rule' | 'resource', id: string, def: RuleDef | ResourceDef | undefined): void;
 }
 
 export class RuleError extends Error {}
 
+const SPEED_INTERVAL = 5000;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 const hex8 = (): string => randomBytes(4).toString('hex');
 
 function isThenable(v: unknown): v is Promise<unknown> {
@@ -105,10 +132,55 @@ export class Engine {
   readonly resources = new Map<string, ResourceInst>();
   /** enabled rules on message topics, in creation order */
   publishRules: RuleInst[] = [];
+  /** of those, the ones with a wildcard filter */
+  private wildRules: RuleInst[] = [];
+  /** exact FROM topic → its rules, in creation order */
+  private exactRules = new Map<string, RuleInst[]>();
   /** enabled rules by event hook point */
   eventRules = new Map<string, RuleInst[]>();
 
-  constructor(private readonly o: EngineOptions) {}
+  private readonly timer: NodeJS.Timeout;
+  /** other nodes' counters by node name */
+  readonly remote = new Map<string, NodeMetrics>();
+
+  constructor(private readonly o: EngineOptions) {
+    this.timer = setInterval(() => this.sample(SPEED_INTERVAL / 1000), SPEED_INTERVAL);
+    this.timer.unref();
+  }
+
+  /** speeds from the matched counters, every SPEED_INTERVAL (EMQX samples every 5 s) */
+  sample(seconds: number): void {
+    for (const r of this.rules.values()) {
+      const sp = r.speed;
+      const now = (r.metrics.matched - sp.last) / seconds;
+      sp.last = r.metrics.matched;
+      sp.speed = round2(now);
+      sp.speed_max = Math.max(sp.speed_max, sp.speed);
+      sp.speed_last5m = round2(sp.speed_last5m + (now - sp.speed_last5m) * (seconds / 300));
+    }
+    this.o.sampled?.();
+  }
+
+  /** this node's counters of every rule and action */
+  snapshot(): NodeMetrics {
+    const out: NodeMetrics = { rules: {}, actions: {} };
+    const walk = (l: ActionInst[]): void => l.forEach((a) => { out.actions[a.def.id] = { ...a.metrics }; walk(a.fallbacks); });
+    for (const r of this.rules.values()) {
+      const { speed, speed_max, speed_last5m } = r.speed;
+      out.rules[r.def.id] = { ...r.metrics, speed, speed_max, speed_last5m };
+      walk(r.actions);
+    }
+    return out;
+  }
+
+  /** the running peers whose counters are known */
+  peerMetrics(): Array<[string, NodeMetrics]> {
+    const peers = this.o.peers?.() ?? [];
+    return peers.flatMap((n) => {
+      const m = this.remote.get(n);
+      return m ? [[n, m] as [string, NodeMetrics]] : [];
+    });
+  }
 
   actionSpec(name: string): RuleActionSpec | undefined {
     return this.o.actions().find((a) => a.name === name);
@@ -207,15 +279,21 @@ export class Engine {
       created_at: input.created_at ?? Date.now(),
     };
     const matchers: RuleInst['matchers'] = [];
+    const exact: string[] = [];
     const events: string[] = [];
     for (const t of sql.from) {
       const ev = EVENT_TOPICS[t];
       if (ev !== undefined) events.push(ev);
-      else if (!t.startsWith('$events/')) matchers.push(compileFilter(t));
-      else throw new RuleError(`Bad Arguments: {unknown_event,${t}}`);
+      else if (t.startsWith('$events/')) throw new RuleError(`Bad Arguments: {unknown_event,${t}}`);
+      else if (isWildcard(t)) matchers.push(compileFilter(t));
+      else exact.push(t);
     }
     const old = this.rules.get(id);
-    const inst: RuleInst = { def, sql, matchers, events, actions, meta: { rule_id: id }, metrics: old?.metrics ?? { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 } };
+    const inst: RuleInst = {
+      def, sql, matchers, exact, events, actions, meta: { rule_id: id }, seq: 0,
+      metrics: old?.metrics ?? { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 },
+      speed: old?.speed ?? { speed: 0, speed_max: 0, speed_last5m: 0, last: 0 },
+    };
     this.rules.set(id, inst);
     if (old) this.destroyActions(old.actions);
     this.reindex();
@@ -251,6 +329,7 @@ export class Engine {
     const r = this.rules.get(id);
     if (!r) return;
     r.metrics = { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0 };
+    r.speed = { speed: 0, speed_max: 0, speed_last5m: 0, last: 0 };
     const reset = (l: ActionInst[]): void => l.forEach((a) => { a.metrics = { success: 0, failed: 0, taken: 0 }; reset(a.fallbacks); });
     reset(r.actions);
   }
@@ -273,6 +352,7 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
+    clearInterval(this.timer);
     for (const r of this.rules.values()) this.destroyActions(r.actions);
     this.rules.clear();
     this.reindex();
@@ -322,32 +402,58 @@ export class Engine {
 
   private reindex(): void {
     const pub: RuleInst[] = [];
+    const wild: RuleInst[] = [];
+    const exact = new Map<string, RuleInst[]>();
     const ev = new Map<string, RuleInst[]>();
+    const add = <K>(m: Map<K, RuleInst[]>, k: K, r: RuleInst): void => {
+      const l = m.get(k);
+      if (l === undefined) m.set(k, [r]);
+      else if (l[l.length - 1] !== r) l.push(r);
+    };
+    let seq = 0;
     for (const r of this.list()) {
       if (!r.def.enabled) continue;
-      if (r.matchers.length > 0) pub.push(r);
-      for (const e of r.events) {
-        const l = ev.get(e) ?? [];
-        l.push(r);
-        ev.set(e, l);
-      }
+      r.seq = seq++;
+      if (r.matchers.length > 0 || r.exact.length > 0) pub.push(r);
+      if (r.matchers.length > 0) wild.push(r);
+      for (const t of r.exact) add(exact, t, r);
+      for (const e of r.events) add(ev, e, r);
     }
     this.publishRules = pub;
+    this.wildRules = wild;
+    this.exactRules = exact;
     this.eventRules = ev;
+    const points = new Set(ev.keys());
+    if (pub.length > 0) points.add('message.publish');
+    this.o.needs?.(points);
   }
 
   // ---- running
 
-  /** runs the publish rules whose FROM matches `topic`; `row` builds the columns once */
+  /**
+   * runs, in creation order, the publish rules whose FROM names `topic` (a map lookup) or has a
+   * filter matching it; `row` builds the columns once, when the first rule runs
+   */
   applyTopic(topic: string, row: () => Row): void {
-    const rules = this.publishRules;
+    const wild = this.wildRules;
+    const ex = this.exactRules.size === 0 ? undefined : this.exactRules.get(topic);
     let ev: EventData | undefined;
-    for (let i = 0; i < rules.length; i++) {
-      const r = rules[i]!;
-      const ms = r.matchers;
-      let hit = false;
-      for (let j = 0; j < ms.length; j++) if (ms[j]!(topic)) { hit = true; break; }
-      if (!hit) continue;
+    let i = 0;
+    let j = 0;
+    const ne = ex === undefined ? 0 : ex.length;
+    while (i < ne || j < wild.length) {
+      let r: RuleInst;
+      if (j >= wild.length || (i < ne && ex![i]!.seq <= wild[j]!.seq)) {
+        r = ex![i++]!;
+        // the same rule may also have a wildcard filter: run it once
+        if (j < wild.length && wild[j] === r) j++;
+      } else {
+        r = wild[j++]!;
+        const ms = r.matchers;
+        let hit = false;
+        for (let k = 0; k < ms.length; k++) if (ms[k]!(topic)) { hit = true; break; }
+        if (!hit) continue;
+      }
       ev ??= new EventData(row());
       this.apply(r, ev);
     }

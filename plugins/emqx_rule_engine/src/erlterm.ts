@@ -8,6 +8,11 @@ export class Atom {
 
 export const atom = (name: string): Atom => new Atom(name);
 
+/** a float (printed with a decimal point even when whole: 0.0) */
+export class Float {
+  constructor(readonly value: number) {}
+}
+
 function atomText(a: string): string {
   return /^[a-z][a-zA-Z0-9_@]*$/.test(a) ? a : `'${a.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
@@ -27,6 +32,7 @@ function floatText(n: number): string {
  */
 export function term(v: unknown, atomKeys = false): string {
   if (v instanceof Atom) return atomText(v.name);
+  if (v instanceof Float) return floatText(v.value);
   if (typeof v === 'string') return binText(v);
   if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : floatText(v);
   if (typeof v === 'boolean') return String(v);

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { topicMatches } from '@nemq/sdk';
+import { dateToUnixTs, formatDate, offsetSeconds } from './dates.js';
 import type { Scope } from './scope.js';
 import { floatStr, isMap, maybeJson, step, toNum, toStr, type Row } from './values.js';
 
@@ -33,6 +34,18 @@ function map(v: unknown): Row {
 }
 function num1(f: (x: number) => number): Fn {
   return ([a]) => f(toNum(a));
+}
+// patterns come from rules, so few: each is compiled once
+const regexes = new Map<string, RegExp>();
+function re(source: string, flags = ''): RegExp {
+  const key = `${flags}/${source}`;
+  let r = regexes.get(key);
+  if (r === undefined) {
+    r = new RegExp(source, flags);
+    if (regexes.size > 1000) regexes.clear();
+    regexes.set(key, r);
+  }
+  return r;
 }
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -182,8 +195,8 @@ export const FUNCS: Record<string, Fn> = {
     const i = w === 'leading' ? s.indexOf(pat) : s.lastIndexOf(pat);
     return i < 0 ? s : s.slice(0, i) + rep + s.slice(i + pat.length);
   },
-  regex_match: ([a, re]) => new RegExp(strArg(re)).test(strArg(a)),
-  regex_replace: ([a, re, r]) => strArg(a).replace(new RegExp(strArg(re), 'g'), strArg(r)),
+  regex_match: ([a, p]) => re(strArg(p)).test(strArg(a)),
+  regex_replace: ([a, p, r]) => strArg(a).replace(re(strArg(p), 'g'), strArg(r)),
   ascii: ([a]) => strArg(a).charCodeAt(0),
   find: ([a, p, where]) => {
     const s = strArg(a);
@@ -238,6 +251,9 @@ export const FUNCS: Record<string, Fn> = {
     if (Number.isNaN(ms)) throw new Error(`bad rfc3339 time: ${toStr(s)}`);
     return Math.floor(ms / unit(u));
   },
+  format_date: ([u, o, f, t]) => formatDate(u, o, f, t),
+  date_to_unix_ts: ([u, a, b, c]) => dateToUnixTs(u, a, b, c),
+  timezone_to_second: ([z]) => offsetSeconds(z),
   uuid_v4: () => randomUUID(),
 };
 

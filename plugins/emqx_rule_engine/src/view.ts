@@ -1,10 +1,16 @@
 // How rules, actions, resources and resource types are shown: the API's maps and the ctl lines.
 import type { ResourceTypeSpec, RuleActionSpec } from '@nemq/sdk';
 import type { ActionDef, Engine, ResourceDef, RuleInst } from './engine.js';
-import { atom, term } from './erlterm.js';
+import { Float, atom, term } from './erlterm.js';
 
-export function ruleMetrics(r: RuleInst, node: string): Record<string, unknown>[] {
-  return [{ node, ...r.metrics, speed: 0, speed_max: 0, speed_last5m: 0 }];
+const ZERO_RULE = { matched: 0, passed: 0, failed: 0, exception: 0, no_result: 0, speed: 0, speed_max: 0, speed_last5m: 0 };
+const ZERO_ACTION = { success: 0, failed: 0, taken: 0 };
+
+/** one entry per running node, this one first (other nodes' as of their last 5 s sample) */
+export function ruleMetrics(e: Engine, r: RuleInst, node: string): Record<string, unknown>[] {
+  const { speed, speed_max, speed_last5m } = r.speed;
+  const own = { node, ...r.metrics, speed, speed_max, speed_last5m };
+  return [own, ...e.peerMetrics().map(([n, m]) => ({ node: n, ...(m.rules[r.def.id] ?? ZERO_RULE) }))];
 }
 
 export function printableActions(e: Engine, r: RuleInst, list: ActionDef[], node: string): Record<string, unknown>[] {
@@ -12,7 +18,7 @@ export function printableActions(e: Engine, r: RuleInst, list: ActionDef[], node
     id: a.id,
     name: a.name,
     params: a.params,
-    metrics: [{ node, ...e.actionMetrics(a, r) }],
+    metrics: [{ node, ...e.actionMetrics(a, r) }, ...e.peerMetrics().map(([n, m]) => ({ node: n, ...(m.actions[a.id] ?? ZERO_ACTION) }))],
     fallbacks: printableActions(e, r, a.fallbacks, node),
   }));
 }
@@ -25,7 +31,7 @@ export function ruleMap(e: Engine, r: RuleInst, node: string): Record<string, un
     rawsql: d.rawsql,
     actions: printableActions(e, r, d.actions, node),
     on_action_failed: d.on_action_failed,
-    metrics: ruleMetrics(r, node),
+    metrics: ruleMetrics(e, r, node),
     enabled: d.enabled,
     created_at: d.created_at,
     description: d.description,
@@ -55,14 +61,15 @@ const sortKeys = (v: unknown): unknown => {
 };
 
 function metricsTerm(rows: Record<string, unknown>[]): string {
-  return term(rows.map((m) => ({ ...m, node: atom(String(m.node)) })), true);
+  const f = (v: unknown): unknown => (typeof v === 'number' ? new Float(v) : v);
+  return term(rows.map((m) => ({ ...m, node: atom(String(m.node)), speed: f(m.speed), speed_max: f(m.speed_max), speed_last5m: f(m.speed_last5m) })), true);
 }
 
 /** `rule(id='...', for='...', rawsql='...', actions=..., on_action_failed='...', metrics=..., enabled='...', description='...')` */
 export function ruleLine(e: Engine, r: RuleInst, node: string): string {
   const d = r.def;
   const actions = JSON.stringify(sortKeys(printableActions(e, r, d.actions, node)));
-  return `rule(id='${d.id}', for='${term(r.sql.from)}', rawsql='${d.rawsql.replace(/\n/g, '')}', actions=${term(actions)}, on_action_failed='${d.on_action_failed}', metrics=${metricsTerm(ruleMetrics(r, node))}, enabled='${d.enabled}', description='${d.description}')\n`;
+  return `rule(id='${d.id}', for='${term(r.sql.from)}', rawsql='${d.rawsql.replace(/\n/g, '')}', actions=${term(actions)}, on_action_failed='${d.on_action_failed}', metrics=${metricsTerm(ruleMetrics(e, r, node))}, enabled='${d.enabled}', description='${d.description}')\n`;
 }
 
 export function actionLine(a: RuleActionSpec): string {

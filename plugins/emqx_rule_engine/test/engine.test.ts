@@ -2,6 +2,7 @@
 // templates and the SDK's action registry.
 import { ruleRegistry, type RuleActionSpec } from '@nemq/sdk';
 import { BUILTIN_ACTIONS, BUILTIN_TYPES } from '../src/actions';
+import { getopt } from '../src/ctl';
 import { Engine, RuleError } from '../src/engine';
 import { compileTemplate } from '../src/template';
 import { term, atom } from '../src/erlterm';
@@ -126,4 +127,40 @@ test('templates and Erlang terms', () => {
   expect(term({ url: 'http://x', n: 1.5, b: true, l: [] })).toBe('#{<<"b">> => true,<<"l">> => [],<<"n">> => 1.5,<<"url">> => <<"http://x">>}');
   expect(term([{ node: atom('emqx@127.0.0.1'), is_alive: false }], true)).toBe("[#{is_alive => false,node => 'emqx@127.0.0.1'}]");
   expect(term('say "hi"')).toBe('<<"say \\"hi\\"">>');
+});
+
+test('speed: matched per second over the last sample, the maximum, the 5-minute average', async () => {
+  const e = engine();
+  const d = await e.createRule({ rawsql: 'SELECT * FROM "t/#"', actions: [] });
+  for (let i = 0; i < 50; i++) e.applyTopic('t/1', () => row(i));
+  e.sample(5);
+  const r = e.rules.get(d.id)!;
+  expect(r.speed).toMatchObject({ speed: 10, speed_max: 10, speed_last5m: 0.17 });
+  e.sample(5);
+  expect(r.speed).toMatchObject({ speed: 0, speed_max: 10 });
+  await e.dispose();
+});
+
+test('exact FROM topics are looked up, filters matched; rules run once each, in creation order', async () => {
+  const e = engine();
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "x/1"', actions: [{ name: 'flaky', params: { tag: 'exact' } }] });
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "x/+"', actions: [{ name: 'flaky', params: { tag: 'wild' } }] });
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "x/1", "x/#"', actions: [{ name: 'flaky', params: { tag: 'both' } }] });
+  await e.createRule({ rawsql: 'SELECT payload.v AS v FROM "y/1", "x/1"', actions: [{ name: 'flaky', params: { tag: 'two' } }] });
+  e.applyTopic('x/1', () => row(1, 'x/1'));
+  expect(calls).toEqual(['exact:1', 'wild:1', 'both:1', 'two:1']);
+  calls.length = 0;
+  e.applyTopic('x/2', () => row(2, 'x/2'));
+  e.applyTopic('y/1', () => row(3, 'y/1'));
+  e.applyTopic('z', () => row(4, 'z'));
+  expect(calls).toEqual(['wild:2', 'both:2', 'two:3']);
+});
+
+test("emqx_ctl's getopt: positionals, -x v, --long v, --long=v; errors name what is missing", () => {
+  const spec = { id: { short: 'i', long: 'id' }, enabled: { short: 'e', long: 'enabled' } };
+  expect(getopt(['sql', '[]', '-i', 'rule:1', '--enabled=false'], 2, spec)).toEqual({ pos: ['sql', '[]'], opts: { id: 'rule:1', enabled: 'false' } });
+  expect(getopt(['sql', '[]', '--id', 'x'], 2, spec).opts).toEqual({ id: 'x' });
+  expect(() => getopt(['sql'], 2, spec)).toThrow(/missing_required_option/);
+  expect(() => getopt(['sql', '[]', '-i'], 2, spec)).toThrow(/missing_option_arg,id/);
+  expect(() => getopt(['sql', '[]', '-z', '1'], 2, spec)).toThrow(/invalid_option/);
 });

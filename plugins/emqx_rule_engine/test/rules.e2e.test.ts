@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
+import { ruleRegistry, type RuleActionSpec } from '@nemq/sdk';
 
 jest.setTimeout(20000);
 const ROOT = join(__dirname, '../../..');
@@ -58,6 +59,11 @@ async function api(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body
   return m.handler({ method, path, params: m.params, query, body, headers: {}, user: 'admin', listener: 'management' });
 }
 
+/** resolves once `cond` holds (checked every 5 ms; the test's timeout bounds it) */
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, 5));
+}
+
 const ruleId = (out: string): string => /^Rule (rule:[0-9a-f]{8}) created\n$/.exec(out)![1]!;
 
 beforeEach(() => {
@@ -82,7 +88,7 @@ test('a rule made with emqx_ctl republishes transformed messages (v3.1.1 in, v5 
   expect(await sub.done).toEqual([{ topic: 'out/pub1', payload: 'x=20', qos: 1 }]);
   const show = await ctl('rules', 'show', id);
   expect(show).toMatch(new RegExp(`^rule\\(id='${id}', for='\\[<<"t/#">>\\]', rawsql='SELECT payload.x AS x, clientid FROM "t/#" WHERE payload.x > 10', actions=<<"\\[\\{\\\\"fallbacks\\\\":\\[\\],\\\\"id\\\\":\\\\"republish_[0-9a-f]{8}\\\\"`));
-  expect(show).toContain("metrics=[#{exception => 0,failed => 0,matched => 2,no_result => 1,node => 'emqx@127.0.0.1',passed => 1,speed => 0,speed_last5m => 0,speed_max => 0}]");
+  expect(show).toContain("metrics=[#{exception => 0,failed => 0,matched => 2,no_result => 1,node => 'emqx@127.0.0.1',passed => 1,speed => 0.0,speed_last5m => 0.0,speed_max => 0.0}]");
   expect(show).toMatch(/enabled='true', description='big x'\)\n$/);
   expect(await ctl('rules', 'list')).toBe(show);
   expect(await ctl('rules', 'delete', id)).toBe('ok\n');
@@ -276,4 +282,100 @@ test('rules survive a node restart (data_dir) and stop with unload while traffic
   expect(late).not.toContain('AFTER2');
   expect(pub.connected).toBe(true);
   expect((await node.ctl.run(['rules', 'list'])).output).not.toContain('rule(');
+});
+
+test("another plugin's action (SDK registry): a saved rule waits for it and starts when it is added", async () => {
+  const seen: unknown[] = [];
+  const sink: RuleActionSpec = {
+    name: 'data_to_test_sink', app: 'test_plugin', types: [], params: {}, title: { en: 'Test sink' }, description: { en: 'collects results' },
+    create: (params) => (selected) => { seen.push({ ...selected, tag: params.tag }); },
+  };
+  let off = ruleRegistry().addAction(sink);
+  try {
+    await start();
+    expect(await ctl('rule-actions', 'show', 'data_to_test_sink')).toBe("action(name='data_to_test_sink', app='test_plugin', for='$any', types=[], title ='Test sink', description='collects results')\n");
+    await ctl('rules', 'create', 'SELECT payload.n AS n FROM "s/#"', '[{"name":"data_to_test_sink","params":{"tag":"t1"}}]', '-i', 'rule:sink0001');
+    const pub = await client();
+    await pub.publishAsync('s/1', '{"n": 1}', { qos: 1 });
+    expect(seen).toEqual([{ n: 1, tag: 't1' }]);
+    // the providing plugin is gone when the node starts again: the rule is kept, not run
+    await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+    await node.stop();
+    off();
+    await start();
+    expect(await ctl('rules', 'show', 'rule:sink0001')).toBe('Cannot found rule:sink0001\n');
+    off = ruleRegistry().addAction(sink);
+    // the rule is made again in the registry's change callback (no I/O): done by the next macrotask
+    await new Promise((r) => setImmediate(r));
+    expect(await ctl('rules', 'show', 'rule:sink0001')).toMatch(/^rule\(id='rule:sink0001'/);
+    const pub2 = await client();
+    await pub2.publishAsync('s/2', '{"n": 2}', { qos: 1 });
+    expect(seen).toEqual([{ n: 1, tag: 't1' }, { n: 2, tag: 't1' }]);
+  } finally {
+    off();
+  }
+});
+
+test('HTTP API resources: create, show with status, by type, test, update, delete; errors', async () => {
+  await start();
+  const made = await api('POST', '/resources', { type: 'web_hook', config: { url: 'http://127.0.0.1:9/x' }, description: 'd' });
+  expect(made).toMatchObject({ code: 0, data: { type: 'web_hook', config: { url: 'http://127.0.0.1:9/x' }, description: 'd' } });
+  const id: string = made.data.id;
+  expect(id).toMatch(/^resource:[0-9a-f]{8}$/);
+  expect((await api('GET', `/resources/${id}`)).data).toMatchObject({ id, status: [{ node: 'emqx@127.0.0.1', is_alive: true }] });
+  expect(await api('GET', `/resource_status/${id}`)).toEqual({ code: 0, data: { is_alive: true } });
+  expect((await api('GET', '/resource_types/web_hook/resources')).data.map((r: any) => r.id)).toEqual([id]);
+  expect((await api('GET', '/resources')).data).toHaveLength(1);
+  expect(await api('POST', '/resources', { type: 'web_hook', config: { url: 'http://127.0.0.1:9/y' } }, { test: 'true' })).toEqual({ code: 0 });
+  expect((await api('GET', '/resources')).data).toHaveLength(1);
+  expect(await api('POST', '/resources', { type: 'web_hook', config: { url: 'nope' } })).toEqual({ code: 500, message: 'Init resource failure!' });
+  expect(await api('POST', '/resources', { type: 'nope' })).toEqual({ code: 400, message: 'Resource Type nope Not Found' });
+  expect(await api('PUT', `/resources/${id}`, { description: 'new' })).toEqual({ code: 0 });
+  expect((await api('GET', `/resources/${id}`)).data.description).toBe('new');
+  expect(await api('DELETE', `/resources/${id}`)).toEqual({ code: 0 });
+  expect(await api('GET', `/resources/${id}`)).toEqual({ code: 404, message: 'Not Found' });
+  expect(await ctl('resources', 'list')).toBe('');
+});
+
+test('data_to_webserver: a stalled server never blocks MQTT; in-flight requests are bounded, the rest fail and are counted; a down server fails', async () => {
+  const held: Array<() => void> = [];
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    held.push(() => res.end('ok'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await start();
+    const port = (server.address() as { port: number }).port;
+    const made = await api('POST', '/resources', { type: 'web_hook', config: { url: `http://127.0.0.1:${port}/`, pool_size: 1, request_timeout: '30s' } });
+    const rule = await api('POST', '/rules', { rawsql: 'SELECT payload FROM "h/#"', actions: [{ name: 'data_to_webserver', params: { $resource: made.data.id } }] });
+    const pub = await client();
+    // 64 requests in flight at most with pool_size 1: the 6 beyond fail at once
+    for (let i = 0; i < 70; i++) await pub.publishAsync('h/1', String(i), { qos: 1 });
+    const metrics = async (): Promise<any> => (await api('GET', `/rules/${rule.data.id}`)).data.actions[0].metrics[0];
+    expect(await metrics()).toMatchObject({ taken: 70, failed: 6, success: 0 });
+    await until(async () => held.length === 64);
+    held.splice(0).forEach((f) => f());
+    await until(async () => (await metrics()).success === 64);
+    expect(await metrics()).toMatchObject({ taken: 70, failed: 6, success: 64 });
+    // the server goes away: requests fail, counted
+    await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+    await pub.publishAsync('h/1', 'down', { qos: 1 });
+    await until(async () => (await metrics()).failed === 7);
+    expect(pub.connected).toBe(true);
+  } finally {
+    server.close();
+  }
+});
+
+test('a bad rule_engine.events value refuses the load with the key in the message; the broker goes on', async () => {
+  await start();
+  await node.plugins!.unload('emqx_rule_engine');
+  writeFileSync(join(dir, 'emqx_rule_engine.conf'), 'rule_engine.events.client_connected = maybe\n');
+  await expect(node.plugins!.load('emqx_rule_engine')).rejects.toThrow(/rule_engine\.events\.client_connected/);
+  const c = await client();
+  expect(c.connected).toBe(true);
+  writeFileSync(join(dir, 'emqx_rule_engine.conf'), '');
+  await node.plugins!.load('emqx_rule_engine');
+  expect(await ctl('rules', 'list')).toBe('');
 });

@@ -126,6 +126,40 @@ describe('SELECT and WHERE', () => {
   });
 });
 
+describe('more SQL', () => {
+  test('the raw payload when it is not JSON; JSON text inside JSON is read into', () => {
+    expect(run('SELECT payload FROM "t"', msg('plain text'))).toEqual({ payload: 'plain text' });
+    expect(run('SELECT payload.inner.k AS k FROM "t"', msg({ inner: JSON.stringify({ k: 'deep' }) }))).toEqual({ k: 'deep' });
+  });
+  test("keys that are keywords or need quotes: payload.end, payload.'a-b', backquoted names", () => {
+    expect(run("SELECT payload.end AS e, payload.'a-b' AS ab, `payload`.x AS x FROM \"t\"", msg({ end: 1, 'a-b': 2, x: 3 }))).toEqual({ e: 1, ab: 2, x: 3 });
+  });
+  test('hex numbers, floats, negative literals', () => {
+    expect(run('SELECT 0x1F AS h, 2.5 AS f, -3 AS n, 1e3 AS e FROM "t"', msg({}))).toEqual({ h: 31, f: 2.5, n: -3, e: 1000 });
+  });
+  test('an index taken from the row', () => {
+    expect(run('SELECT payload.l[payload.i] AS v FROM "t"', msg({ l: ['a', 'b', 'c'], i: 2 }))).toEqual({ v: 'b' });
+  });
+  test('functions in WHERE and nested calls', () => {
+    const yes = (cond: string, p: unknown): boolean => run(`SELECT 1 AS one FROM "t" WHERE ${cond}`, msg(p)) !== undefined;
+    expect(yes("regex_match(payload.id, '^dev-[0-9]+$')", { id: 'dev-42' })).toBe(true);
+    expect(yes("lower(upper(payload.s)) = 'abc'", { s: 'AbC' })).toBe(true);
+    expect(yes('is_null(payload.none) and not is_null(payload.s)', { s: 1 })).toBe(true);
+    expect(yes('length(split(payload.p, \'/\')) = 3', { p: 'a/b/c' })).toBe(true);
+  });
+  test('event topics in FROM with =~ on the event topic column', () => {
+    const out = run("SELECT clientid FROM \"$events/session_subscribed\" WHERE topic =~ 'cmd/#'", { clientid: 'c', topic: 'cmd/a/b' });
+    expect(out).toEqual({ clientid: 'c' });
+  });
+  test('a comparison selected as a value', () => {
+    expect(run('SELECT payload.x > 1 AS big, payload.x = 1 AS one FROM "t"', msg({ x: 2 }))).toEqual({ big: true, one: false });
+  });
+  test('deep nesting does not crash the parser (a SqlError or a result)', () => {
+    const deep = `SELECT ${'('.repeat(200)}1${')'.repeat(200)} AS v FROM "t"`;
+    expect(run(deep, msg({}))).toEqual({ v: 1 });
+  });
+});
+
 describe('FOREACH', () => {
   const p = msg({ date: '2020-04-24', sensors: [{ name: 'a', idx: 0 }, { name: 'b', idx: 1 }, { name: 'c', idx: 2 }] });
   test('each item, the collection named by AS', () => {
@@ -243,6 +277,16 @@ describe('functions', () => {
     expect(f('now_rfc3339()')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
     expect(f("rfc3339_to_unix_ts('2020-01-01T00:00:00+00:00')")).toBe(1577836800);
     expect(Date.parse(f('unix_ts_to_rfc3339(1577836800)') as string)).toBe(1577836800000);
+  });
+  test('format_date, date_to_unix_ts, timezone_to_second', () => {
+    expect(f("format_date('second', '+08:00', '%Y-%m-%d %H:%M:%S%:z', 1577836800)")).toBe('2020-01-01 08:00:00+08:00');
+    expect(f("format_date('millisecond', 'Z', '%Y%m%dT%H%M%S.%3N%z', 1577836800123)")).toBe('20200101T000000.123+0000');
+    expect(f("format_date('second', -18000, '%H %::z', 1577836800)")).toBe('19 -05:00:00');
+    expect(f("date_to_unix_ts('second', '%Y-%m-%d %H:%M:%S%:z', '2020-01-01 08:00:00+08:00')")).toBe(1577836800);
+    expect(f("date_to_unix_ts('millisecond', '+01:00', '%Y-%m-%d %H:%M:%S.%3N', '2020-01-01 01:00:00.250')")).toBe(1577836800250);
+    expect(f("timezone_to_second('+08:00')")).toBe(28800);
+    expect(f("timezone_to_second('-0130')")).toBe(-5400);
+    expect(() => f("timezone_to_second('08')")).toThrow(/bad_time_offset/);
   });
   test('message shortcuts', () => {
     expect(f('topic()')).toBe('t/a');
