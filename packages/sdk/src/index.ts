@@ -98,3 +98,5 @@ export * as backend from './backend/index.js';
 export { startBackend, type StartBackendOptions } from './backend/index.js';
 /** the bounded buffer between a bridge's hooks and its drain loop */
 export { BoundedQueue, type Sized } from './queue.js';
+/** EMQX's base 62: message ids and payloads */
+export { base62Id, unbase62Id, base62Encode } from './base62.js';

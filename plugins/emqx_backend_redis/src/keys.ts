@@ -6,6 +6,7 @@
 //   mqtt:msg:<topic>        zset  msgids of the topic, scored by publish time (ms)
 //   mqtt:retain:<topic>     hash  id, from, qos, topic, retain, payload, ts
 //   mqtt:acked:<clientid>:<topic>  string  the last msgid the client acknowledged on the topic
+import { base62Id, unbase62Id } from '@nemq/sdk';
 import type { Message } from '@nemq/sdk';
 
 export const clientKey = (cid: string): string => `mqtt:client:${cid}`;
@@ -16,30 +17,10 @@ export const topicKey = (topic: string): string => `mqtt:msg:${topic}`;
 export const retainKey = (topic: string): string => `mqtt:retain:${topic}`;
 export const ackedKey = (cid: string, topic: string): string => `mqtt:acked:${cid}:${topic}`;
 
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 /** a message id in base 62 (digits, A-Z, a-z), as EMQX writes ids */
-export function base62(n: number): string {
-  let v = Math.max(0, Math.floor(n));
-  if (v === 0) return '0';
-  let s = '';
-  while (v > 0) {
-    s = ALPHABET[v % 62]! + s;
-    v = Math.floor(v / 62);
-  }
-  return s;
-}
-
+export const base62 = base62Id;
 /** the number back, or undefined when `s` is not base 62 or too large */
-export function unbase62(s: string): number | undefined {
-  let v = 0;
-  for (const ch of s) {
-    const d = ALPHABET.indexOf(ch);
-    if (d < 0) return undefined;
-    v = v * 62 + d;
-  }
-  return s.length > 0 && Number.isSafeInteger(v) ? v : undefined;
-}
+export const unbase62 = unbase62Id;
 
 /** the message hash fields EMQX stores (mqtt:msg:<id>, mqtt:retain:<topic>); ts in seconds */
 export function messageFields(m: Message): Array<string | Buffer | number> {

@@ -10,6 +10,7 @@
 //   session.subscribed / session.unsubscribed  routing key "subscribed" / "unsubscribed"
 //   message.delivered  routing key from the topic as for message.publish
 //   and message.publish with "format": "json".
+import { base62Id } from '@nemq/sdk';
 import type { Rule } from './config.js';
 
 export const Kind = {
@@ -56,19 +57,8 @@ export function connRec(rule: Rule, kind: Kind, clientid: string, username: stri
   return new Rec(rule, kind, clientid, username, reason, EMPTY, 0, '', 0, undefined, Date.now(), recSize(clientid, reason, EMPTY));
 }
 
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 /** an unsigned integer in base 62 (digits, then A-Z, then a-z, most significant first) */
-export function base62(n: number): string {
-  let v = Math.max(0, Math.floor(n));
-  if (v === 0) return '0';
-  let s = '';
-  while (v > 0) {
-    s = ALPHABET[v % 62]! + s;
-    v = Math.floor(v / 62);
-  }
-  return s;
-}
+export const base62 = base62Id;
 
 /** MQTT topic → AMQP routing key: levels joined by `.`, `+` as `*` (EMQX's rule) */
 export function routingKey(topic: string): string {

@@ -1,31 +1,13 @@
 // The JSON body EMQX 4.3's web hook POSTs for each event. EMQX builds an Erlang map and encodes
 // it, and a small map's keys come out in sorted order, so the keys here are written sorted too:
 // the bytes match. An unknown username is null; times are ms since the epoch.
-import type { ClientInfo, ConnInfo, Message, SubOpts } from '@nemq/sdk';
+import { base62Encode, type ClientInfo, type ConnInfo, type Message, type SubOpts } from '@nemq/sdk';
 import type { Encoding } from './config.js';
 
 const q = JSON.stringify;
 
-/** EMQX's base62 (emqx_base62): base64's 6-bit groups over A-Z a-z 0-8, 61..63 as `9A`..`9C`, no padding */
-export function base62(buf: Buffer): string {
-  let out = '';
-  const ch = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : i < 52 ? String.fromCharCode(97 + i - 26) : i < 61 ? String.fromCharCode(48 + i - 52) : `9${String.fromCharCode(65 + i - 61)}`);
-  let i = 0;
-  for (; i + 3 <= buf.length; i += 3) {
-    const n = (buf[i]! << 16) | (buf[i + 1]! << 8) | buf[i + 2]!;
-    out += ch(n >> 18) + ch((n >> 12) & 63) + ch((n >> 6) & 63) + ch(n & 63);
-  }
-  const rest = buf.length - i;
-  if (rest === 2) {
-    // 16 bits: 6, 6 and the last 4 as a value below 16
-    const n = (buf[i]! << 8) | buf[i + 1]!;
-    out += ch(n >> 10) + ch((n >> 4) & 63) + ch(n & 15);
-  } else if (rest === 1) {
-    const n = buf[i]!;
-    out += ch(n >> 2) + ch(n & 3);
-  }
-  return out;
-}
+/** EMQX's base62 (emqx_base62) */
+export const base62 = base62Encode;
 
 export function payloadEncoder(e: Encoding): (p: Buffer) => string {
   if (e === 'base64') return (p) => p.toString('base64');
