@@ -52,6 +52,7 @@ runBackendKit({
   sql: false,
   // CongoDB hands BSON binary back as base64 text: binary payloads are unit-tested only
   binary: false,
+  forgetsOnRestart: 'CongoDB saves its files lazily: documents it took shortly before a stop can be gone after it',
   pool: (svc: Service) => ({
     type: 'single',
     server: `${svc.env.MONGO_HOST}:${svc.env.MONGO_PORT}`,
