@@ -6,7 +6,7 @@ mkdir -p .cache
 # External services the integration suites start (test/services/): as root the missing Debian packages
 # are installed here; otherwise this fails at once, printing the apt-get line to run.
 # Runs all three jest projects: unit, integration and services.
-bash test/services/services.sh install mariadb mosquitto kafka postgres mongo slapd redis || exit 1
+bash test/services/services.sh install mariadb mosquitto kafka postgres mongo slapd redis rabbitmq chromium || exit 1
 npx jest --ci --json --outputFile=.cache/jest-results.json "$@"
 rc=$?
 node -e '

@@ -1,6 +1,6 @@
 // emqx_management's HTTP API v4 against `bin/emqx foreground` with the shipped etc/ (the plugin is
 // loaded by default), with real MQTT clients on the other side of every call.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -236,5 +236,27 @@ describe('plugins, listeners, banned, alarms, data', () => {
     expect((await http('POST', '/api/v4/data/import', { filename: ex.data.filename })).json).toEqual({ code: 0 });
     expect((await get('/api/v4/banned')).data.map((b: any) => b.who)).toEqual(['exported']);
     await http('DELETE', '/api/v4/banned/username/exported');
+  });
+});
+
+describe('trace', () => {
+  test('POST /trace starts a client trace that records its packets; DELETE stops it', async () => {
+    const file = join(dir, 'traces', 'api-traced.log');
+    expect(await node.ctl('log', 'primary-level', 'debug')).toBe('debug\n');
+    try {
+      expect((await http('POST', '/api/v4/trace', { type: 'client', name: 'api-traced', file })).json).toEqual({ code: 0 });
+      expect((await get('/api/v4/trace')).data[0].traces).toEqual([expect.objectContaining({ type: 'client', name: 'api-traced', file })]);
+      const c = await connect(url(), { clientId: 'api-traced' });
+      await c.subscribeAsync('traced/x', { qos: 0 });
+      expect((await http('DELETE', '/api/v4/trace/client/api-traced')).json).toEqual({ code: 0 });
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('RECV CONNECT(Q0, R0, D0, ClientId=api-traced');
+      expect(text).toMatch(/RECV SUBSCRIBE\(.*traced\/x/);
+      expect((await get('/api/v4/trace')).data[0].traces).toEqual([]);
+      expect((await http('POST', '/api/v4/trace', { type: 'nope', name: 'x', file })).json.code).toBe(108);
+      expect((await http('DELETE', '/api/v4/trace/client/never-traced')).json.code).toBe(102);
+    } finally {
+      await node.ctl('log', 'primary-level', 'info');
+    }
   });
 });

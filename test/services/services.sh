@@ -9,7 +9,8 @@
 #   services.sh stop NAME DIR          TERM (postgres: INT), wait STOP_TIMEOUT, then KILL
 #   services.sh packages NAME...       print the Debian packages NAME needs
 #
-# NAME: mariadb mosquitto kafka postgres redis redis-sentinel redis-cluster slapd rabbitmq mongo
+# NAME: mariadb mosquitto kafka postgres redis redis-sentinel redis-cluster slapd rabbitmq mongo chromium
+# chromium: the browser the dashboard's e2e test drives (install only; there is nothing to start).
 # redis-sentinel: a master (PORT), a replica (PORT+1) and three sentinels (PORT+2..PORT+4), master name mymaster.
 # redis-cluster: three masters (PORT..PORT+2, cluster bus PORT+3..PORT+5), no replicas.
 # kafka is librdkafka's mock cluster (test/services/kafka-mock.c), not a real Kafka.
@@ -33,7 +34,7 @@ SVC_PASSWORD=${SVC_PASSWORD:-test}
 SVC_DB=${SVC_DB:-test}
 START_TIMEOUT=${START_TIMEOUT:-90}
 STOP_TIMEOUT=${STOP_TIMEOUT:-15}
-NAMES="mariadb mosquitto kafka postgres redis redis-sentinel redis-cluster slapd rabbitmq mongo"
+NAMES="mariadb mosquitto kafka postgres redis redis-sentinel redis-cluster slapd rabbitmq mongo chromium"
 EX_PORT_TAKEN=75
 
 log() { echo "services.sh: $*" >&2; }
@@ -53,6 +54,7 @@ packages_for() {
     slapd) echo slapd ldap-utils ;;
     rabbitmq) echo rabbitmq-server ;;
     mongo) ;;                                                 # npm packages only (install_congodb)
+    chromium) echo chromium ;;
   esac
 }
 
@@ -609,6 +611,7 @@ on_start_exit() {
 cmd_start() {
   [ $# = 3 ] || die "usage: services.sh start NAME DIR PORT"
   NAME=$1; known "$NAME"
+  [ "$NAME" != chromium ] || die "chromium is only installed, not started"
   P=$3
   [[ $P =~ ^[0-9]+$ ]] && (( P >= 1 && P <= 65533 )) || die "bad port '$P'"
   mkdir -p "$2"; D=$(cd "$2" && pwd)

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AUTH_BACKENDS, type AuthBackend, type Env } from './auth-backends.js';
 import { freePorts, REPO_ROOT, startNemq, type RunningBroker } from './brokers.js';
-import { flowCells, formatValue, markdownTable } from './report.js';
+import { flowCells, formatValue, markdownTable, upsertMarked } from './report.js';
 import { runScenario, type Metric, type ScenarioParams, type ScenarioResult } from './scenarios.js';
 
 export const AUTH_START = '<!-- bench:auth:start -->';
@@ -176,8 +176,5 @@ export function renderAuth(rows: readonly AuthRow[], when: string, p: ScenarioPa
 }
 
 export function upsertAuth(existing: string, section: string): string {
-  const a = existing.indexOf(AUTH_START);
-  const b = existing.indexOf(AUTH_END);
-  if (a >= 0 && b > a) return existing.slice(0, a) + section + existing.slice(b + AUTH_END.length);
-  return `${existing.trimEnd()}\n\n${section}\n`;
+  return upsertMarked(existing, AUTH_START, AUTH_END, section);
 }

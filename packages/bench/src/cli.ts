@@ -14,6 +14,7 @@ import { authBench, renderAuth, upsertAuth } from './auth.js';
 import { AUTH_BACKENDS } from './auth-backends.js';
 import { clusterBench, renderCluster, upsertCluster } from './cluster.js';
 import { mgmtBench, renderMgmt, upsertMgmt } from './mgmt.js';
+import { SINKS, sinksBench, renderSinks, upsertSinks, type SinkName } from './sinks.js';
 import { flowSummary } from './flow.js';
 import { LoadWorker, liveWorkers, split, sum } from './loadgen.js';
 import type { QoS } from './mqtt.js';
@@ -81,6 +82,15 @@ const COMPARE_OPTS: OptSpec[] = [
   { name: 'auth', type: 'string', default: 'all', help: 'then the auth bench (as `auth`) with these backends; none to skip' },
   { name: 'cluster', type: 'string', default: 'on', help: 'then the cluster bench (as `cluster`); off to skip' },
   { name: 'mgmt', type: 'string', default: 'on', help: 'then the management bench (as `mgmt`); off to skip' },
+  { name: 'sinks', type: 'string', default: 'on', help: 'then the integrations bench (as `sinks`); off to skip' },
+  ...PARAM_OPTS,
+];
+
+const SINKS_OPTS: OptSpec[] = [
+  { name: 'out', type: 'string', help: 'write/update the integrations section of this Markdown file (e.g. docs/benchmarks.md)' },
+  { name: 'rounds', type: 'number', default: 3, help: 'rounds; each row shows its median run' },
+  { name: 'sinks', type: 'string', default: SINKS.join(','), help: 'comma-separated sinks' },
+  { name: 'publishers', type: 'number', default: 10, help: 'QoS 0 publishers flooding t/<n>' },
   ...PARAM_OPTS,
 ];
 
@@ -116,6 +126,7 @@ Usage:
   node packages/bench/dist/cli.js compare [--rounds N] [--duration S] [--scenarios a,b] [--out docs/benchmarks.md]
   node packages/bench/dist/cli.js cluster [--rounds N] [--duration S] [--out docs/benchmarks.md]
   node packages/bench/dist/cli.js mgmt [--rounds N] [--clients N] [--out docs/benchmarks.md]
+  node packages/bench/dist/cli.js sinks [--rounds N] [--duration S] [--out docs/benchmarks.md]
 
 conn/pub/sub run until Ctrl-C or --duration and print rates every second.
 Scenarios: ${SCENARIOS.join(', ')}.
@@ -140,6 +151,9 @@ ${describe(CLUSTER_OPTS)}
 
 mgmt options:
 ${describe(MGMT_OPTS)}
+
+sinks options:
+${describe(SINKS_OPTS)}
 `;
 
 /* ------------------------------------------------------------------ */
@@ -451,6 +465,7 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
     await authCmd({ ...o, backends: o.auth === 'all' ? AUTH_BACKENDS.map((b) => b.name).join(',') : o.auth }, argv);
   }
   if (o.mgmt !== 'off' && !interrupted) await mgmtCmd({ ...o, clients: 100_000 }, undefined);
+  if (o.sinks !== 'off' && !interrupted) await sinksCmd({ ...o, sinks: SINKS.join(','), publishers: 10 });
   if (o.cluster !== 'off' && !interrupted) {
     await clusterCmd({ ...o, 'takeover-clients': 200, 'join-routes': 10_000 }).catch((e: Error) => {
       // no redis-server here: the rest of the report stands
@@ -458,6 +473,15 @@ async function compare(o: Opts, argv: readonly string[]): Promise<void> {
       log(`cluster bench skipped: ${e.message}`);
     });
   }
+}
+
+/** prints a report section and, with --out, writes it into that Markdown file */
+function printSection(o: Opts, section: string, upsert: (existing: string, section: string) => string): void {
+  process.stdout.write(`${section}\n`);
+  if (typeof o.out !== 'string') return;
+  const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
+  fs.writeFileSync(o.out, upsert(existing, section));
+  log(`wrote ${o.out}`);
 }
 
 /** `argv` given: re-run with a higher open-files limit first when needed (not from compare, mid-run) */
@@ -470,12 +494,17 @@ async function mgmtCmd(o: Opts, argv: readonly string[] | undefined): Promise<vo
   const soft = selfFdLimits()?.soft ?? 1024;
   const r = await mgmtBench({ dir: tmpDir, rounds, params: p, clients, maxSockets: Math.max(0, soft - 1_000), log });
   const section = renderMgmt(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertMgmt(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertMgmt);
+}
+
+async function sinksCmd(o: Opts): Promise<void> {
+  const p = paramsFrom(o);
+  const names = list(o.sinks);
+  for (const n of names) if (!(SINKS as readonly string[]).includes(n)) throw new UsageError(`unknown sink ${n} (${SINKS.join(', ')})`);
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-sinks-'));
+  const opts = { dir: tmpDir, rounds: positive(o.rounds, 'rounds'), warmupMs: p.warmupMs, durationMs: p.durationMs, publishers: positive(o.publishers, 'publishers'), log };
+  const r = await sinksBench(opts, names as SinkName[]);
+  printSection(o, renderSinks(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, opts), upsertSinks);
 }
 
 async function clusterCmd(o: Opts): Promise<void> {
@@ -484,12 +513,7 @@ async function clusterCmd(o: Opts): Promise<void> {
   const rounds = positive(o.rounds, 'rounds');
   const r = await clusterBench({ dir: tmpDir, rounds, params: p, takeoverClients: positive(o['takeover-clients'], 'takeover-clients'), joinRoutes: positive(o['join-routes'], 'join-routes'), log });
   const section = renderCluster(r, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, rounds);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertCluster(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertCluster);
 }
 
 /* ------------------------------------------------------------------ */
@@ -500,12 +524,7 @@ async function authCmd(o: Opts, argv: readonly string[]): Promise<void> {
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemq-bench-auth-'));
   const rows = await authBench({ backends: list(o.backends), params: p, rounds: positive(o.rounds, 'rounds'), dir: tmpDir, log });
   const section = renderAuth(rows, `${new Date().toISOString().slice(0, 10)}, ${machineInfo().cpuModel}`, p);
-  process.stdout.write(`${section}\n`);
-  if (typeof o.out === 'string') {
-    const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(o.out, upsertAuth(existing, section));
-    log(`wrote ${o.out}`);
-  }
+  printSection(o, section, upsertAuth);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -552,6 +571,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
         installSignalHandlers();
         await mgmtCmd(opts, argv);
+        return 0;
+      }
+      case 'sinks': {
+        const { opts, positional } = parseArgs(rest, SINKS_OPTS);
+        if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
+        installSignalHandlers();
+        await sinksCmd(opts);
         return 0;
       }
       case 'compare': {

@@ -4,6 +4,7 @@
  * message crosses the link), and on two Aedes processes joined by mqemitter-redis; then
  * takeover across nodes and the join of a node with many routes.
  */
+import { upsertMarked } from './report.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -335,8 +336,5 @@ export function renderCluster(r: ClusterReport, when: string, rounds: number): s
 }
 
 export function upsertCluster(existing: string, section: string): string {
-  const a = existing.indexOf(CLUSTER_START);
-  const b = existing.indexOf(CLUSTER_END);
-  if (a >= 0 && b > a) return existing.slice(0, a) + section + existing.slice(b + CLUSTER_END.length);
-  return `${existing.trimEnd()}\n\n${section}\n`;
+  return upsertMarked(existing, CLUSTER_START, CLUSTER_END, section);
 }

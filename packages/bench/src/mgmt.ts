@@ -3,6 +3,7 @@
  * loaded and polled as an open dashboard page polls them, against a node with no plugins; then the
  * latency of `GET /api/v4/clients?_limit=100` with a large client table.
  */
+import { upsertMarked } from './report.js';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -238,8 +239,5 @@ export function renderMgmt(r: MgmtReport, when: string, rounds: number): string 
 }
 
 export function upsertMgmt(existing: string, section: string): string {
-  const a = existing.indexOf(MGMT_START);
-  const b = existing.indexOf(MGMT_END);
-  if (a >= 0 && b > a) return existing.slice(0, a) + section + existing.slice(b + MGMT_END.length);
-  return `${existing.trimEnd()}\n\n${section}\n`;
+  return upsertMarked(existing, MGMT_START, MGMT_END, section);
 }

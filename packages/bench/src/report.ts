@@ -49,6 +49,14 @@ function thousands(n: number): string {
 }
 
 /** A metric value for display: integers with separators, KiB with one decimal. */
+/** replaces the part of a Markdown file between two markers with `section` (which holds them), or appends it */
+export function upsertMarked(existing: string, start: string, end: string, section: string): string {
+  const a = existing.indexOf(start);
+  const b = existing.indexOf(end);
+  if (a >= 0 && b > a) return existing.slice(0, a) + section + existing.slice(b + end.length);
+  return `${existing.trimEnd()}\n\n${section}\n`;
+}
+
 export function formatValue(v: number, unit: string): string {
   if (!Number.isFinite(v)) return 'n/a';
   if (unit === 'KiB') return v.toFixed(1);

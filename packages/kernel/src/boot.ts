@@ -74,6 +74,16 @@ export function optionsFromConfig(cfg: Config): BrokerOptions {
     flappingPolicy: cfg.acl.flappingDetectPolicy,
     authOrder: cfg.acl.authOrder,
     aclOrder: cfg.acl.aclOrder,
+    sysmon: {
+      ...cfg.osMon,
+      vmCheckInterval: cfg.vmMon.checkInterval,
+      processHighWatermark: cfg.vmMon.processHighWatermark,
+      processLowWatermark: cfg.vmMon.processLowWatermark,
+      // EMQX's +P default
+      processLimit: cfg.node.processLimit ?? 2097152,
+    },
+    traceRoot: cfg.baseDir,
+    alarm: { actions: cfg.alarm.actions, sizeLimit: cfg.alarm.sizeLimit, validityPeriod: cfg.alarm.validityPeriod },
   };
   const cluster = clusterFromConfig(cfg);
   if (cluster) opts.cluster = cluster;

@@ -25,7 +25,8 @@ import { Flapping } from './access/flapping.js';
 import type { FlappingPolicy } from './config/types.js';
 import { PluginManager, type PluginsOptions } from './plugins/manager.js';
 import type { AdminPort, PluginHost, PluginTables } from './ports.js';
-import { Alarms } from './admin/alarms.js';
+import { Alarms, type AlarmOptions } from './admin/alarms.js';
+import { Sysmon, defaultProbe, type SysmonOptions, type SysmonProbe } from './admin/sysmon.js';
 import { ApiRegistry } from './admin/routes.js';
 import { localOps } from './admin/ops.js';
 import { adminApi, serveAdmin } from './admin/admin.js';
@@ -34,6 +35,8 @@ import { noTables } from './cluster/tables.js';
 import type { ClusterSessions } from './channel/core.js';
 import { ClusterNode, type ClusterConfig } from './cluster/cluster.js';
 import { registerClusterCommand } from './cluster/ctl.js';
+import { Tracer, type PacketTrace } from './trace/tracer.js';
+import { registerTraceCommand } from './trace/ctl.js';
 
 /** the EMQX version we behave as (status, $SYS/brokers/<node>/version) */
 export const VERSION = '4.3.0';
@@ -68,6 +71,14 @@ export interface BrokerOptions {
   aclOrder?: readonly string[];
   /** `cluster.redis.server` set: this node clusters through Redis; unset: one node, no Redis */
   cluster?: ClusterConfig;
+  /** os_mon.* / vm_mon.*: the health checks that raise alarms; none when unset */
+  sysmon?: SysmonOptions;
+  /** the readings the checks use (tests); the real ones when unset */
+  sysmonProbe?: SysmonProbe;
+  /** alarm.*: EMQX's defaults when unset */
+  alarm?: AlarmOptions;
+  /** relative `emqx_ctl trace` files are under this directory (the install root); the working directory when unset */
+  traceRoot?: string;
 }
 
 export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
@@ -88,6 +99,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
   readonly banned: Banned;
   readonly flapping: Flapping;
   readonly alarms: Alarms;
+  readonly sysmon: Sysmon | undefined;
   readonly apiRoutes = new ApiRegistry();
   readonly admin: AdminApi;
   private ctlServer: CtlServer | undefined;
@@ -99,6 +111,16 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
   private msgSeq = Math.floor(Math.random() * 2 ** 20) * 2 ** 32;
   readonly clusterNode: ClusterNode | undefined;
   private stopping = false;
+  /** the packet paths' one check: undefined while no trace runs */
+  traces: PacketTrace | undefined = undefined;
+  readonly tracer: Tracer = new Tracer({
+    primaryLevel: () => this.logger.level,
+    setActive: (t) => {
+      this.traces = t;
+    },
+    error: (line) => this.logger.error(line),
+    root: () => this.opts.traceRoot,
+  });
 
   constructor(readonly opts: BrokerOptions = {}) {
     this.nodeName = opts.nodeName ?? 'emqx@127.0.0.1';
@@ -121,7 +143,11 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
         this.broker.publish(m);
       },
       warning: (line) => this.logger.warning(line),
-    });
+    }, opts.alarm);
+    if (opts.sysmon) {
+      const probe = opts.sysmonProbe ?? defaultProbe(() => this.cm.channels.size);
+      this.sysmon = new Sysmon(opts.sysmon, this.alarms, probe, (line) => this.logger.error(line));
+    }
     if (opts.plugins) this.plugins = new PluginManager(this, opts.plugins);
     if (opts.cluster) {
       this.clusterNode = new ClusterNode(this, opts.cluster);
@@ -146,6 +172,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
     cn?.handle('admin', (_peer, a) => serveAdmin(ops)(a));
     registerKernelCommands(this);
     registerClusterCommand(this.ctl, this.nodeName, this.clusterNode);
+    registerTraceCommand(this.ctl, this.tracer);
   }
 
   async kickRemote(clientid: string): Promise<boolean> {
@@ -248,6 +275,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
       brokers: () => (this.clusterNode ? this.clusterNode.runningNodes().join(',') : this.nodeName),
     }, o.sysInterval ?? 60000, o.sysHeartbeat ?? 30000, o.presenceQos ?? 1);
     this.sys.start(this.registry);
+    this.sysmon?.start();
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();
   }
@@ -317,6 +345,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
     this.stopping = true;
     clearInterval(this.sweepTimer);
     this.sys?.stop();
+    this.sysmon?.stop();
     await this.ctlServer?.stop();
     const closed = Promise.all(this.listeners.map((l) => l.stop()));
     for (const l of this.listeners) for (const c of [...l.connections]) c.channel.kick(RC.SERVER_SHUTTING_DOWN, 'shutdown');
@@ -328,6 +357,7 @@ export class BrokerNode implements Ctx, ChannelEnv, AdminPort, PluginHost {
     await closed;
     await this.clusterNode?.stop();
     await this.plugins?.stopAll();
+    await this.tracer.stopAll();
   }
 }
 

@@ -16,6 +16,7 @@ import type { AdminApi, ClusterTable, ClusterTableHandler } from '@nemq/sdk';
 import type { Alarms } from './admin/alarms.js';
 import type { ApiRegistry } from './admin/routes.js';
 import type { Zone } from './zone.js';
+import type { Tracer } from './trace/tracer.js';
 
 /** one row of `emqx_ctl plugins list` */
 export interface PluginListing {
@@ -65,6 +66,7 @@ export interface CtlPort {
 /** admin/ops.ts: what the management operations read and change */
 export interface AdminPort extends CtlPort {
   readonly alarms: Alarms;
+  readonly tracer: Pick<Tracer, 'list' | 'start' | 'stop'>;
   zone(name: string): Zone;
 }
 

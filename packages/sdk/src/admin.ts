@@ -142,6 +142,16 @@ export interface AclCacheRow {
   updated_time: number;
 }
 
+/** a running `emqx_ctl trace` (client = EMQX's clientid trace) */
+export interface TraceRow {
+  type: 'client' | 'topic';
+  /** the client id or the topic filter */
+  name: string;
+  level: string;
+  /** the file as given when it started */
+  file: string;
+}
+
 /** the banned table (replicated across the cluster); times in seconds since the epoch */
 export interface BanRow {
   who: string;
@@ -175,7 +185,8 @@ export interface AdminOps {
   clean_acl_cache: [{ clientid?: string }, boolean];
   subscriptions: [SubscriptionQuery & Slice, { rows: SubscriptionRow[]; count: number }];
   /** as SUBSCRIBE from the client; false: no session here */
-  subscribe: [{ clientid: string; topic: string; qos: QoS }, boolean];
+  /** `nl`, `rap`, `rh` default 0 (emqx_mod_subscription sets them) */
+  subscribe: [{ clientid: string; topic: string; qos: QoS; nl?: 0 | 1; rap?: 0 | 1; rh?: 0 | 1 | 2 }, boolean];
   unsubscribe: [{ clientid: string; topic: string }, boolean];
   /** the route table (cluster-wide): `[topic, node]` rows, or one topic's */
   routes: [{ topic?: string }, Array<{ topic: string; node: string }>];
@@ -189,6 +200,11 @@ export interface AdminOps {
   alarms: [{ activated?: boolean }, AlarmRow[]];
   alarm_deactivate: [{ name: string }, boolean];
   alarms_clear: [Record<string, never>, number];
+  /** this node's traces */
+  traces: [Record<string, never>, TraceRow[]];
+  /** level: debug when unset; the error is EMQX's reason (bad level, already running, file not opened) */
+  trace_start: [{ type: 'client' | 'topic'; name: string; file: string; level?: string }, true | OpError];
+  trace_stop: [{ type: 'client' | 'topic'; name: string }, true | OpError];
 }
 
 export type AdminOp = keyof AdminOps;

@@ -79,6 +79,20 @@ export { backendTls, tlsConnectOptions, type BackendTls } from './tls.js';
 export { checkLdapPassword, ldapPasswordHash, LDAP_PASSWORD_SCHEMES } from './ldappasswd.js';
 /** serving the API routes over HTTP as minirest (emqx_management, emqx_dashboard) */
 export { apiHandler, sendJson, sendText, basicCredentials, unauthorized, type ApiServerOptions } from './http.js';
+/** CPU and memory readings of the machine (sysmon, emqx_prometheus) */
+export { cpuBusy, systemMemory } from './sysinfo.js';
+/** the rule engine's action / resource-type registry (other plugins add `data_to_*` actions) */
+export {
+  ruleRegistry,
+  type RuleRegistry,
+  type RuleActionSpec,
+  type RuleActionFn,
+  type ActionCreateContext,
+  type ResourceTypeSpec,
+  type RuleRow,
+  type ParamsSpec,
+  type Text as RuleText,
+} from './rules.js';
 /** data persistence (emqx_backend_mysql, emqx_backend_pgsql, emqx_backend_mongo): rules, buffered pools, hooks */
 export * as backend from './backend/index.js';
 export { startBackend, type StartBackendOptions } from './backend/index.js';

@@ -17,6 +17,7 @@ import { mqttRoutes } from './routes/mqtt.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { traceRoutes } from './routes/trace.js';
 import { RawReply } from '@nemq/sdk';
 
 const listenerKeys = (p: 'http' | 'https') => ({
@@ -75,6 +76,7 @@ export default definePlugin({
     bannedRoutes(env);
     appRoutes(env, apps);
     dataRoutes(env, apps);
+    traceRoutes(env);
     registerMgmtCommand(ctx, apps);
 
     const servers: Server[] = [];

@@ -9,22 +9,38 @@ export interface AlarmSink {
   warning(line: string): void;
 }
 
-/** EMQX's alarm.size_limit default */
-const HISTORY_LIMIT = 1000;
+/** alarm.actions, alarm.size_limit, alarm.validity_period (ms) */
+export interface AlarmOptions {
+  actions?: readonly string[];
+  sizeLimit?: number;
+  validityPeriod?: number;
+}
 
 export class Alarms {
   private readonly active = new Map<string, AlarmRow>();
   private readonly history: AlarmRow[] = [];
 
-  constructor(private readonly node: string, private readonly sink: AlarmSink) {}
+  private readonly log: boolean;
+  private readonly publish: boolean;
+  private readonly sizeLimit: number;
+  private readonly validity: number;
+
+  /** EMQX's defaults: log,publish; 1000 kept; for 24h */
+  constructor(private readonly node: string, private readonly sink: AlarmSink, opts: AlarmOptions = {}) {
+    const actions = opts.actions ?? ['log', 'publish'];
+    this.log = actions.includes('log');
+    this.publish = actions.includes('publish');
+    this.sizeLimit = opts.sizeLimit ?? 1000;
+    this.validity = opts.validityPeriod ?? 24 * 3600 * 1000;
+  }
 
   /** false when already active */
   activate(name: string, details: Record<string, unknown> = {}, message = name): boolean {
     if (this.active.has(name)) return false;
     const row: AlarmRow = { node: this.node, name, message, details, activate_at: Date.now(), activated: true };
     this.active.set(name, row);
-    this.sink.warning(`alarm ${name} is activated: ${message}`);
-    this.sink.sys(`$SYS/brokers/${this.node}/alarms/activate`, JSON.stringify(wire(row)));
+    if (this.log) this.sink.warning(`alarm ${name} is activated: ${message}`);
+    if (this.publish) this.sink.sys(`$SYS/brokers/${this.node}/alarms/activate`, JSON.stringify(wire(row)));
     return true;
   }
 
@@ -35,9 +51,9 @@ export class Alarms {
     this.active.delete(name);
     const done: AlarmRow = { ...row, details: details ?? row.details, activated: false, deactivate_at: Date.now() };
     this.history.push(done);
-    if (this.history.length > HISTORY_LIMIT) this.history.shift();
-    this.sink.warning(`alarm ${name} is deactivated`);
-    this.sink.sys(`$SYS/brokers/${this.node}/alarms/deactivate`, JSON.stringify(wire(done)));
+    if (this.history.length > this.sizeLimit) this.history.shift();
+    if (this.log) this.sink.warning(`alarm ${name} is deactivated`);
+    if (this.publish) this.sink.sys(`$SYS/brokers/${this.node}/alarms/deactivate`, JSON.stringify(wire(done)));
     return true;
   }
 
@@ -46,9 +62,17 @@ export class Alarms {
   }
 
   list(activated?: boolean): AlarmRow[] {
+    this.expire(Date.now());
     if (activated === true) return [...this.active.values()];
     if (activated === false) return [...this.history];
     return [...this.active.values(), ...this.history];
+  }
+
+  /** deactivated alarms older than alarm.validity_period are dropped */
+  private expire(now: number): void {
+    let n = 0;
+    while (n < this.history.length && this.history[n]!.deactivate_at! < now - this.validity) n++;
+    if (n > 0) this.history.splice(0, n);
   }
 
   /** clears the deactivated history; returns how many went */

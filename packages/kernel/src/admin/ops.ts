@@ -86,12 +86,12 @@ export function localOps(node: AdminPort): OpTable {
       return true;
     },
     subscriptions: (q) => listSubscriptions(node, q),
-    subscribe: ({ clientid, topic, qos }) => {
+    subscribe: ({ clientid, topic, qos, nl, rap, rh }) => {
       const s = node.cm.sessions.get(clientid);
       if (!s || !node.cm.channels.get(clientid)?.connected) return false;
       const share = parseShare(topic);
       if (!share || !validTopicFilter(share.filter)) return false;
-      const opts: SubOpts = { qos, nl: 0, rap: 0, rh: 0 };
+      const opts: SubOpts = { qos, nl: nl ?? 0, rap: rap ?? 0, rh: rh ?? 0 };
       if (share.group !== undefined) opts.share = share.group;
       node.subscriptions.subscribe(s, clientOf(clientid), topic, opts);
       return true;
@@ -143,5 +143,16 @@ export function localOps(node: AdminPort): OpTable {
     alarms: ({ activated }) => node.alarms.list(activated),
     alarm_deactivate: ({ name }) => node.alarms.deactivate(name),
     alarms_clear: () => node.alarms.clearHistory(),
+    traces: () => node.tracer.list().map((t) => ({ ...t, type: t.type === 'clientid' ? 'client' : 'topic' })),
+    trace_start: ({ type, name, file, level }) => {
+      if ((type !== 'client' && type !== 'topic') || typeof name !== 'string' || typeof file !== 'string' || (level !== undefined && typeof level !== 'string')) return { error: 'bad_arguments' };
+      const err = node.tracer.start(type === 'client' ? 'clientid' : 'topic', name, level ?? 'debug', file);
+      return err === undefined ? true : { error: err };
+    },
+    trace_stop: async ({ type, name }) => {
+      if ((type !== 'client' && type !== 'topic') || typeof name !== 'string') return { error: 'bad_arguments' };
+      const err = await node.tracer.stop(type === 'client' ? 'clientid' : 'topic', name);
+      return err === undefined ? true : { error: err };
+    },
   };
 }

@@ -30,6 +30,7 @@ export class Channel extends ChannelCore {
   // ---- input -------------------------------------------------------------
 
   handle(p: Packet): void {
+    if (this.env.traces !== undefined) this.env.traces.packetIn(this, p);
     // an async step runs, or backpressure holds us: keep the order, wait
     if (this.busy || this.holds > 0 || this.limitTimer !== undefined) {
       (this.pending ??= []).push(p);

@@ -19,6 +19,7 @@ import { limiterFor, type ConnLimiter } from '../limit/limiter.js';
 import { connackFrame } from './connack.js';
 import type { CertIdentity } from '../listener/peer-cert.js';
 import { RC, v3ConnackCode } from './reason-codes.js';
+import type { PacketTrace } from '../trace/tracer.js';
 
 export interface Transport {
   readonly socktype: ConnInfo['socktype'];
@@ -74,6 +75,8 @@ export interface ChannelEnv extends Ctx {
   readonly banned: Pick<Banned, 'check'>;
   /** told of each disconnect when the zone's enable_flapping_detect is on */
   readonly flapping: Pick<Flapping, 'detect'>;
+  /** set only while an `emqx_ctl trace` runs (trace/tracer.ts) */
+  readonly traces: PacketTrace | undefined;
 }
 
 export const enum State { Idle, Connecting, Connected, Disconnected }

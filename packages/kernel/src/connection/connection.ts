@@ -82,6 +82,7 @@ export abstract class Connection implements Transport {
 
   send(frame: Buffer): void {
     if (this.closing) return;
+    if (this.env.traces !== undefined) this.env.traces.frameOut(this.channel, frame);
     if (this.out === NO_FRAMES) this.out = [];
     this.out.push(frame);
     this.outBytes += frame.length;
