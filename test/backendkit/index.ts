@@ -48,6 +48,8 @@ export interface KitDb {
   acked(clientid: string, topic: string): Promise<string | undefined>;
   addSub(clientid: string, topic: string, qos: number): Promise<void>;
   subs(clientid: string): Promise<Array<{ topic: string; qos: number }>>;
+  /** the rule engine test's output rows (clientid, x), in insertion order */
+  ruleRows?(): Promise<Array<{ clientid: string; x: number }>>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,14 @@ export interface BackendKit {
   readonly sql: boolean;
   /** the mqtt_sub insert an SQL action runs at session.subscribed */
   readonly subscribeSql?: string;
+  /** the rule engine's resource type and action of this database, and what the action needs to write (clientid, x) rows */
+  readonly rule?: {
+    readonly resourceType: string;
+    readonly action: string;
+    resource(svc: Service): Record<string, unknown>;
+    /** the action's params besides $resource; the rule selects `clientid` and `payload.x AS x` */
+    readonly params: Record<string, unknown>;
+  };
   /** why the server may forget writes it acknowledged before its own restart (an in-memory or lazily saved stand-in) */
   readonly forgetsOnRestart?: string;
   /** payloads are kept as bytes (false: as UTF-8 text, e.g. PostgreSQL's text column) */
@@ -417,6 +427,30 @@ export function runBackendKit(b: BackendKit): void {
       const again = await node.ctl.run(['plugins', 'load', b.plugin]);
       expect(again.output).toContain(`Plugin ${b.plugin} loaded successfully.`);
     }, 40_000);
+
+    if (b.rule) {
+      const rule = b.rule;
+      test(`${T}: rule engine: ${rule.action} on a ${rule.resourceType} resource stores what a rule selects (v3.1.1 and v5)`, async () => {
+        await node.plugins!.load('emqx_rule_engine');
+        try {
+          expect(await node.ctl.run(['rule-actions', 'show', rule.action]).then((r) => r.output)).toContain(`name='${rule.action}'`);
+          const res = (await node.ctl.run(['resources', 'create', rule.resourceType, '-c', JSON.stringify(rule.resource(svc))])).output;
+          const id = /^Resource (resource:[0-9a-f]{8}) created\n$/.exec(res)?.[1];
+          expect(id).toBeDefined();
+          const created = (await node.ctl.run(['rules', 'create', 'SELECT payload.x AS x, clientid FROM "rule/#" WHERE payload.x > 10', JSON.stringify([{ name: rule.action, params: { $resource: id, ...rule.params } }])])).output;
+          expect(created).toMatch(/^Rule rule:[0-9a-f]{8} created\n$/);
+          const v5 = await connect({ clientId: 'rule-v5', protocolVersion: 5 });
+          const v3 = await connect({ clientId: 'rule-v3', protocolVersion: 4 });
+          await v5.publishAsync('rule/a', JSON.stringify({ x: 5 }), { qos: 1 });
+          await v5.publishAsync('rule/a', JSON.stringify({ x: 42 }), { qos: 1 });
+          await v3.publishAsync('rule/b', JSON.stringify({ x: 11 }), { qos: 0 });
+          await waitFor(async () => (await db.ruleRows!()).length >= 2, 10_000, 'two rows from the rule');
+          expect(await db.ruleRows!()).toEqual([{ clientid: 'rule-v5', x: 42 }, { clientid: 'rule-v3', x: 11 }]);
+        } finally {
+          await node.plugins!.unload('emqx_rule_engine');
+        }
+      }, 30_000);
+    }
 
     test(`${T}: a bad rule fails the load with the key and the reason; the broker keeps running`, async () => {
       writeConf({}, [`${b.prefix}.hook.message.publish.9 = {"topic": "#", "action": {"function": "on_client_connected"}, "pool": "pool1"}`]);

@@ -139,6 +139,9 @@ export class MongoStore implements backend.BackendStore {
       }
       case 'sql':
         throw new backend.StoreError('MongoDB has no SQL actions', false);
+      case 'insert':
+        await this.db.collection(op.collection).insertOne({ ...op.doc });
+        return;
       case 'message':
         return;
     }

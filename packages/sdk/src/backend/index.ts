@@ -10,6 +10,7 @@ import type { BackendStore } from './store.js';
 export * from './rules.js';
 export * from './store.js';
 export { BackendPool, type PoolOptions, type PoolStats } from './pool.js';
+export { addBackendRuleActions, fieldOf, fieldValue, resourceTls, sqlResourceParams, type BackendRuleActions } from './ruleactions.js';
 export { tapBackend, msgidOf, storedToMessage, formatBackendStats, formatBackendRules, backendCtl, type Backend } from './engine.js';
 
 export interface StartBackendOptions {
