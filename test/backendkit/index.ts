@@ -328,12 +328,12 @@ export function runBackendKit(b: BackendKit): void {
       allow(300);
       await waitFor(async () => (await db.messages('store/down')).length >= 20, 10_000, 'rows before the stop');
       await svc.down();
+      // the server is stopped: nothing PUBACKed from here on can have been written before the stop
+      ackedAtOutage = acked;
       try {
-        await waitFor(async () => (await stats()).status === 'disconnected', 10_000, 'status disconnected');
-        // nothing PUBACKed from here on can have been written before the stop
-        ackedAtOutage = acked;
         allow(100);
         const during = acked;
+        await waitFor(async () => (await stats()).status === 'disconnected', 10_000, 'status disconnected');
         await waitFor(() => acked >= during + 100, 10_000, '100 PUBACKs while the database is down');
         // a client connecting meanwhile: its subscription lookup fails, counted, and it stays connected
         const other = await connect({ clientId: 'while-down', protocolVersion: 4 });
