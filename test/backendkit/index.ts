@@ -446,6 +446,7 @@ export function runBackendKit(b: BackendKit): void {
           await v3.publishAsync('rule/b', JSON.stringify({ x: 11 }), { qos: 0 });
           await waitFor(async () => (await db.ruleRows!()).length >= 2, 10_000, 'two rows from the rule');
           expect(await db.ruleRows!()).toEqual([{ clientid: 'rule-v5', x: 42 }, { clientid: 'rule-v3', x: 11 }]);
+          expect((await node.ctl.run([b.command, 'stats'])).output).toContain(`pool resource ${id}\n  status        : connected\n`);
         } finally {
           await node.plugins!.unload('emqx_rule_engine');
         }

@@ -15,7 +15,7 @@ const RESOURCE_KEYS = ['server', 'database', 'login', 'password', 'auth_source',
 export default definePlugin({
   schema,
   async start(ctx) {
-    await startBackend(ctx, {
+    const b = await startBackend(ctx, {
       prefix: 'backend.mongo',
       command: 'backend_mongo',
       sql: false,
@@ -45,6 +45,6 @@ export default definePlugin({
         keys.set('type', 'single');
         return new MongoStore(mongoSettings('resource', keys, {}, 15_000));
       },
-    });
+    }, b);
   },
 });

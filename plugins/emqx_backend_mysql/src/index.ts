@@ -13,7 +13,7 @@ const str = (v: unknown, d: string): string => (v === undefined || v === null ? 
 export default definePlugin({
   schema,
   async start(ctx) {
-    await startBackend(ctx, {
+    const b = await startBackend(ctx, {
       prefix: 'backend.mysql',
       command: 'backend_mysql',
       sql: true,
@@ -39,6 +39,6 @@ export default definePlugin({
           server: str(c.server, '127.0.0.1:3306'), poolSize: Number(c.pool_size ?? 8), user: str(c.user, 'root'),
           password: str(c.password, ''), database: str(c.database, 'mqtt'), queryTimeout: 15_000, ssl: backend.resourceTls(c),
         }),
-    });
+    }, b);
   },
 });

@@ -49,6 +49,8 @@ function messageVars(msg: Message, ci: ClientInfo | undefined, node: string): Re
 export interface Backend {
   readonly rules: readonly BackendRule[];
   readonly pools: ReadonlyMap<string, BackendPool>;
+  /** the pools of rule engine resources (ruleactions.ts), shown by `stats` after the conf's pools */
+  readonly resources: Map<string, BackendPool>;
 }
 
 /** taps every hook a rule names; the pools must be started */
@@ -185,15 +187,15 @@ export function tapBackend(ctx: PluginContext, rules: readonly BackendRule[], po
       return undefined;
     });
   }
-  return { rules, pools };
+  return { rules, pools, resources: new Map() };
 }
 
 const STAT_ORDER: Array<keyof PoolStats> = ['status', 'buffered', 'max_buffer', 'enqueued', 'written', 'batches', 'dropped', 'failed', 'retries', 'lookups', 'lookup_errors', 'last_error'];
 
 /** `emqx_ctl <command> stats` text: per pool, one `name : value` line per counter */
-export function formatBackendStats(pools: ReadonlyMap<string, BackendPool>): string {
+export function formatBackendStats(pools: ReadonlyMap<string, BackendPool>, resources: ReadonlyMap<string, BackendPool> = new Map()): string {
   let out = '';
-  for (const [name, p] of pools) {
+  for (const [name, p] of [...pools, ...[...resources].map(([id, r]) => [`resource ${id}`, r] as const)]) {
     p.stats.buffered = p.length;
     out += `pool ${name}\n` + STAT_ORDER.map((k) => `  ${k.padEnd(14)}: ${p.stats[k]}\n`).join('');
   }
@@ -208,7 +210,7 @@ export function formatBackendRules(rules: readonly BackendRule[]): string {
 /** registers `emqx_ctl <command> stats|rules` */
 export function backendCtl(ctx: PluginContext, command: string, b: Backend): void {
   ctx.ctl(command, [[`${command} stats`, 'Show each pool: buffer, writes, drops, lookups'], [`${command} rules`, 'Show the hook rules: hook, topic, action, pool']], (args) => {
-    if (args[0] === 'stats') return formatBackendStats(b.pools);
+    if (args[0] === 'stats') return formatBackendStats(b.pools, b.resources);
     if (args[0] === 'rules') return formatBackendRules(b.rules) || 'no rules\n';
     return undefined;
   });

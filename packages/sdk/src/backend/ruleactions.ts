@@ -5,6 +5,7 @@
 import type { PluginContext } from '../plugin.js';
 import type { BackendTls } from '../tls.js';
 import { ruleRegistry, type ParamsSpec, type RuleRow } from '../rules.js';
+import type { Backend } from './engine.js';
 import { BackendPool, type PoolOptions } from './pool.js';
 import { parseSqlTemplate } from './rules.js';
 import type { BackendStore } from './store.js';
@@ -60,7 +61,8 @@ function usePool(state: unknown, action: string): BackendPool {
 }
 
 /** adds the resource type and the action to the rule engine's registry while the plugin runs */
-export function addBackendRuleActions(ctx: PluginContext, o: BackendRuleActions): void {
+/** `b`: the plugin's backend, whose `emqx_ctl <command> stats` then shows the resources' pools too */
+export function addBackendRuleActions(ctx: PluginContext, o: BackendRuleActions, b?: Backend): void {
   const reg = ruleRegistry();
   const pools = new Set<BackendPool>();
   const removeType = reg.addResourceType({
@@ -80,11 +82,13 @@ export function addBackendRuleActions(ctx: PluginContext, o: BackendRuleActions)
       const pool = new BackendPool(`${o.resourceType} ${id}`, store, RULE_POOL, ctx.logger);
       pool.start();
       pools.add(pool);
+      b?.resources.set(id, pool);
       return pool;
     },
     async destroy(state) {
       const pool = state as BackendPool;
       pools.delete(pool);
+      if (b) for (const [id, p] of b.resources) if (p === pool) b.resources.delete(id);
       await pool.stop(5000);
     },
     status: (state) => (state as BackendPool).stats.status === 'connected',
@@ -143,6 +147,7 @@ export function addBackendRuleActions(ctx: PluginContext, o: BackendRuleActions)
     removeType();
     await Promise.all([...pools].map((p) => p.stop(5000)));
     pools.clear();
+    b?.resources.clear();
   });
 }
 
