@@ -10,24 +10,29 @@ import type { BackendHook, BackendRule } from './rules.js';
 import type { StoredMessage, WriteOp } from './store.js';
 
 const BOOT = randomBytes(4).toString('hex').toUpperCase();
-const ids = new WeakMap<Message, string>();
 let nextId = 0x40000000;
+// the time part of the last msgid: messages of one millisecond share it
+let lastTs = -1;
+let lastPrefix = '';
 
 /** EMQX's message id (a GUID) for a message: time in µs, this process, the message's number, in hex */
 export function msgidOf(msg: Message): string {
-  const known = ids.get(msg);
-  if (known !== undefined) return known;
-  return (msg.timestamp * 1000).toString(16).toUpperCase().padStart(16, '0') + BOOT + (msg.id >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  const known = msg.headers.backend_msgid;
+  if (typeof known === 'string') return known;
+  if (msg.timestamp !== lastTs) {
+    lastTs = msg.timestamp;
+    lastPrefix = (msg.timestamp * 1000).toString(16).toUpperCase().padStart(16, '0') + BOOT;
+  }
+  const id = (msg.id >>> 0).toString(16).toUpperCase();
+  return lastPrefix + (id.length >= 8 ? id : '00000000'.slice(id.length) + id);
 }
 
-/** a stored row as a message to deliver; its acknowledgement maps back to the stored msgid */
+/** a stored row as a message to deliver; its acknowledgement maps back to the stored msgid (kept in its headers) */
 export function storedToMessage(m: StoredMessage, retain: boolean): Message {
-  const msg: Message = {
+  return {
     id: nextId++ >>> 0, qos: m.qos, from: m.sender, flags: { retain, dup: false, sys: false }, topic: m.topic,
-    payload: m.payload, properties: undefined, timestamp: m.arrived, headers: retain ? { retained: true } : {},
+    payload: m.payload, properties: undefined, timestamp: m.arrived, headers: retain ? { retained: true, backend_msgid: m.msgid } : { backend_msgid: m.msgid },
   };
-  ids.set(msg, m.msgid);
-  return msg;
 }
 
 function stored(msg: Message, node: string): StoredMessage {
