@@ -59,6 +59,7 @@ export async function startBackend(ctx: PluginContext, o: StartBackendOptions): 
         retryMin: ms(keys.get('reconnect_min'), 200),
         retryMax: ms(keys.get('reconnect_max'), 5000),
       };
+      for (const k of ['pool_size', 'c_pool_size']) if (keys.has(k)) num(keys.get(k), 1, `${p}.${k}`);
       const store = o.makeStore(name, keys);
       try {
         await store.open();
