@@ -76,7 +76,7 @@ export interface BackendKit {
     /** the action's params besides $resource; the rule selects `clientid` and `payload.x AS x` */
     readonly params: Record<string, unknown>;
   };
-  /** why the server may forget writes it acknowledged before its own restart (an in-memory or lazily saved stand-in) */
+  /** why the server may forget writes it acknowledged before its own restart, or keep a batch written again twice (a stand-in) */
   readonly forgetsOnRestart?: string;
   /** payloads are kept as bytes (false: as UTF-8 text, e.g. PostgreSQL's text column) */
   readonly binary?: boolean;
@@ -357,7 +357,8 @@ export function runBackendKit(b: BackendKit): void {
         // the stand-in may lose what it had taken before its restart: every write is done, and the rows
         // are the stream from some message PUBACKed before the outage to the last one, none missing
         await waitFor(async () => (await stat('written')) === (await stat('enqueued')) && (await stat('buffered')) === 0, 30_000, 'every write done');
-        const got = (await db.messages('store/down')).map((r) => r.payload.toString());
+        // (and it may keep a batch that was written again twice: the distinct rows are checked)
+        const got = [...new Set((await db.messages('store/down')).map((r) => r.payload.toString()))];
         const from = acked - got.length;
         expect(from).toBeGreaterThanOrEqual(0);
         expect(from).toBeLessThanOrEqual(ackedAtOutage);

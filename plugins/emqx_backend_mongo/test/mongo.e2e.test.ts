@@ -55,7 +55,7 @@ runBackendKit({
   sql: false,
   // CongoDB hands BSON binary back as base64 text: binary payloads are unit-tested only
   binary: false,
-  forgetsOnRestart: 'CongoDB saves its files lazily: documents it took shortly before a stop can be gone after it',
+  forgetsOnRestart: 'CongoDB saves its files lazily and replaces integer _ids, so around its restart it can lose documents it took and keep a batch written again twice',
   rule: {
     resourceType: 'backend_mongo_single',
     action: 'data_to_mongo',
