@@ -21,6 +21,16 @@ export function toStoreError(err: unknown): backend.StoreError {
 
 const secs = (ms: number): number => Math.floor(ms / 1000);
 
+/** the index of the document an ordered insertMany stopped at for a duplicate _id (E11000), if that is why it failed */
+export function duplicateAt(err: unknown): number | undefined {
+  const e = err as { code?: number; writeErrors?: unknown };
+  const list = Array.isArray(e?.writeErrors) ? e.writeErrors : e?.writeErrors !== undefined ? [e.writeErrors] : [];
+  const first = list[0] as { code?: number; index?: number; err?: { code?: number; index?: number } } | undefined;
+  const code = first?.code ?? first?.err?.code;
+  const index = first?.index ?? first?.err?.index;
+  return list.length === 1 && code === 11000 && typeof index === 'number' ? index : undefined;
+}
+
 /** the payload field: JSON documents as documents (mongo_json), UTF-8 text as a string, other bytes as binary */
 export function payloadValue(p: Buffer, json: boolean): unknown {
   const text = p.toString('utf8');
@@ -105,13 +115,28 @@ export class MongoStore implements backend.BackendStore {
             docs.push({ _id: id, ...msgDoc(o.m, o.json) } as Document);
             i++;
           }
-          await this.db.collection('mqtt_msg').insertMany(docs, { ordered: true });
+          await this.insertMessages(docs);
           continue;
         }
         await this.one(op);
         i++;
       }
     });
+  }
+
+  /** in order; a document the server already has (its _id: a batch written again) is skipped */
+  private async insertMessages(docs: Document[]): Promise<void> {
+    let rest = docs;
+    while (rest.length > 0) {
+      try {
+        await this.db.collection('mqtt_msg').insertMany(rest, { ordered: true });
+        return;
+      } catch (err) {
+        const i = duplicateAt(err);
+        if (i === undefined) throw err;
+        rest = rest.slice(i + 1);
+      }
+    }
   }
 
   private async one(op: WriteOp): Promise<void> {
@@ -139,6 +164,9 @@ export class MongoStore implements backend.BackendStore {
       }
       case 'sql':
         throw new backend.StoreError('MongoDB has no SQL actions', false);
+      case 'insert':
+        await this.db.collection(op.collection).insertOne({ ...op.doc });
+        return;
       case 'message':
         return;
     }

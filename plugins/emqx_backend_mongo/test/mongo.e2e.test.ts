@@ -7,7 +7,7 @@ import type { Service } from '../../../test/services/index';
 
 jest.setTimeout(60_000);
 
-const COLLECTIONS = ['mqtt_client', 'mqtt_sub', 'mqtt_msg', 'mqtt_retain', 'mqtt_acked'];
+const COLLECTIONS = ['mqtt_client', 'mqtt_sub', 'mqtt_msg', 'mqtt_retain', 'mqtt_acked', 'rule_out'];
 const bytes = (v: unknown): Buffer => (v instanceof Binary ? Buffer.from(v.buffer) : typeof v === 'string' ? Buffer.from(v) : Buffer.from(JSON.stringify(v)));
 const msg = (d: Document, retain?: boolean) => ({ msgid: String(d.msgid), topic: String(d.topic), sender: String(d.sender), qos: Number(d.qos), retain: retain ?? d.retain === true, payload: bytes(d.payload) });
 
@@ -38,6 +38,9 @@ class MongoKitDb implements KitDb {
   async subs(clientid: string) {
     return (await this.db.collection('mqtt_sub').find({ clientid }).toArray()).map((d) => ({ topic: String(d.topic), qos: Number(d.qos) }));
   }
+  async ruleRows() {
+    return (await this.db.collection('rule_out').find({}).sort({ _id: 1 }).toArray()).map((d) => ({ clientid: String(d.clientid), x: Number(d.x) }));
+  }
   async close(): Promise<void> {
     await this.mc.close();
   }
@@ -52,6 +55,13 @@ runBackendKit({
   sql: false,
   // CongoDB hands BSON binary back as base64 text: binary payloads are unit-tested only
   binary: false,
+  forgetsOnRestart: 'CongoDB saves its files lazily and replaces integer _ids, so around its restart it can lose documents it took and keep a batch written again twice',
+  rule: {
+    resourceType: 'backend_mongo_single',
+    action: 'data_to_mongo',
+    resource: (svc: Service) => ({ server: `${svc.env.MONGO_HOST}:${svc.env.MONGO_PORT}`, database: 'mqtt', pool_size: 2 }),
+    params: { collection: 'rule_out', payload_tmpl: '{"clientid": "${clientid}", "x": ${x}}' },
+  },
   pool: (svc: Service) => ({
     type: 'single',
     server: `${svc.env.MONGO_HOST}:${svc.env.MONGO_PORT}`,

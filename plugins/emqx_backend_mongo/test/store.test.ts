@@ -1,7 +1,7 @@
 import { Binary } from 'mongodb';
 import { backend } from '@nemq/sdk';
 import { mongoSettings, payloadValue } from '../src/index';
-import { nextMsgId, toStoreError } from '../src/store';
+import { duplicateAt, nextMsgId, toStoreError } from '../src/store';
 
 describe('emqx_backend_mongo payloads', () => {
   test('mongo_json: a JSON object or array payload is stored as a document; other text as a string', () => {
@@ -30,6 +30,13 @@ describe('emqx_backend_mongo ids and errors', () => {
     const b = nextMsgId();
     expect(Number.isSafeInteger(a)).toBe(true);
     expect(b).toBeGreaterThan(a);
+  });
+
+  test('an ordered insert stopped by a duplicate _id (a batch written again) is found; other failures are not duplicates', () => {
+    expect(duplicateAt({ code: 11000, writeErrors: [{ code: 11000, index: 3 }] })).toBe(3);
+    expect(duplicateAt({ writeErrors: { err: { code: 11000, index: 0 } } })).toBe(0);
+    expect(duplicateAt({ writeErrors: [{ code: 121, index: 0 }] })).toBeUndefined();
+    expect(duplicateAt(new Error('connect ECONNREFUSED'))).toBeUndefined();
   });
 
   test('network failures are retried; a refused write is not', () => {

@@ -175,6 +175,8 @@ export class MysqlStore implements backend.BackendStore {
           await c.query(text, values);
         }
         return;
+      case 'insert':
+        throw new backend.StoreError('an insert of a document is for MongoDB', false);
       case 'message':
         return;
     }

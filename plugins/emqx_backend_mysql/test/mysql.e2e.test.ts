@@ -15,6 +15,11 @@ class MysqlKitDb implements KitDb {
   constructor(private readonly c: Connection) {}
   async reset(): Promise<void> {
     await this.c.query(SCHEMA);
+    await this.c.query('DROP TABLE IF EXISTS t_rule; CREATE TABLE t_rule (id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, clientid varchar(64), x int)');
+  }
+  async ruleRows() {
+    const [rows] = await this.c.execute<RowDataPacket[]>('SELECT clientid, x FROM t_rule ORDER BY id');
+    return rows.map((r) => ({ clientid: String(r.clientid), x: Number(r.x) }));
   }
   async client(clientid: string) {
     const [rows] = await this.c.execute<RowDataPacket[]>('SELECT state, node, online_at, offline_at FROM mqtt_client WHERE clientid = ?', [clientid]);
@@ -55,6 +60,12 @@ runBackendKit({
   service: 'mariadb',
   sql: true,
   subscribeSql: 'insert into mqtt_sub(clientid, topic, qos) values(${clientid}, ${topic}, ${qos}) on duplicate key update qos = ${qos}',
+  rule: {
+    resourceType: 'backend_mysql',
+    action: 'data_to_mysql',
+    resource: (svc: Service) => ({ server: `${svc.env.MYSQL_HOST}:${svc.env.MYSQL_PORT}`, user: svc.env.MYSQL_USER, password: svc.env.MYSQL_PASSWORD, database: svc.env.MYSQL_DATABASE, pool_size: 2 }),
+    params: { sql: 'insert into t_rule(clientid, x) values (${clientid}, ${x})' },
+  },
   pool: (svc: Service) => ({
     server: `${svc.env.MYSQL_HOST}:${svc.env.MYSQL_PORT}`,
     pool_size: '4',

@@ -58,6 +58,8 @@ function toMessage(r: Record<string, unknown>, retain: boolean | undefined): Sto
   };
 }
 
+const ignore = (): void => undefined;
+
 export class PgsqlStore implements backend.BackendStore {
   private readonly pool: pg.Pool;
 
@@ -86,6 +88,8 @@ export class PgsqlStore implements backend.BackendStore {
     let broken = false;
     try {
       c = await this.pool.connect();
+      // a server that ends the connection mid-query also emits 'error' on the client: the query's rejection reports it
+      c.on('error', ignore);
       return await fn(c);
     } catch (err) {
       const e = toStoreError(err);
@@ -93,6 +97,7 @@ export class PgsqlStore implements backend.BackendStore {
       throw e;
     } finally {
       // a connection that failed is not handed out again
+      c?.off('error', ignore);
       c?.release(broken ? true : undefined);
     }
   }
@@ -154,6 +159,8 @@ export class PgsqlStore implements backend.BackendStore {
           await c.query(text, values);
         }
         return;
+      case 'insert':
+        throw new backend.StoreError('an insert of a document is for MongoDB', false);
       case 'message':
         return;
     }

@@ -15,6 +15,11 @@ class PgKitDb implements KitDb {
   constructor(private readonly c: pg.Client) {}
   async reset(): Promise<void> {
     await this.c.query(SCHEMA);
+    await this.c.query('DROP TABLE IF EXISTS t_rule; CREATE TABLE t_rule (id SERIAL primary key, clientid varchar(64), x integer)');
+  }
+  async ruleRows() {
+    const { rows } = await this.c.query('SELECT clientid, x FROM t_rule ORDER BY id');
+    return rows.map((r) => ({ clientid: String(r.clientid), x: Number(r.x) }));
   }
   async client(clientid: string) {
     const r = (await this.c.query('SELECT state, node, online_at, offline_at FROM mqtt_client WHERE clientid = $1', [clientid])).rows[0];
@@ -53,6 +58,12 @@ runBackendKit({
   sql: true,
   binary: false,
   subscribeSql: 'insert into mqtt_sub(clientid, topic, qos, created) values(${clientid}, ${topic}, ${qos}, now()) on conflict (clientid, topic) do update set qos = excluded.qos',
+  rule: {
+    resourceType: 'backend_pgsql',
+    action: 'data_to_pgsql',
+    resource: (svc: Service) => ({ server: `${svc.env.POSTGRES_HOST}:${svc.env.POSTGRES_PORT}`, user: svc.env.POSTGRES_USER, password: svc.env.POSTGRES_PASSWORD, database: svc.env.POSTGRES_DB, pool_size: 2 }),
+    params: { sql: 'insert into t_rule(clientid, x) values (${clientid}, ${x})' },
+  },
   pool: (svc: Service) => ({
     server: `${svc.env.POSTGRES_HOST}:${svc.env.POSTGRES_PORT}`,
     pool_size: '4',

@@ -10,24 +10,29 @@ import type { BackendHook, BackendRule } from './rules.js';
 import type { StoredMessage, WriteOp } from './store.js';
 
 const BOOT = randomBytes(4).toString('hex').toUpperCase();
-const ids = new WeakMap<Message, string>();
 let nextId = 0x40000000;
+// the time part of the last msgid: messages of one millisecond share it
+let lastTs = -1;
+let lastPrefix = '';
 
 /** EMQX's message id (a GUID) for a message: time in µs, this process, the message's number, in hex */
 export function msgidOf(msg: Message): string {
-  const known = ids.get(msg);
-  if (known !== undefined) return known;
-  return (msg.timestamp * 1000).toString(16).toUpperCase().padStart(16, '0') + BOOT + (msg.id >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  const known = msg.headers.backend_msgid;
+  if (typeof known === 'string') return known;
+  if (msg.timestamp !== lastTs) {
+    lastTs = msg.timestamp;
+    lastPrefix = (msg.timestamp * 1000).toString(16).toUpperCase().padStart(16, '0') + BOOT;
+  }
+  const id = (msg.id >>> 0).toString(16).toUpperCase();
+  return lastPrefix + (id.length >= 8 ? id : '00000000'.slice(id.length) + id);
 }
 
-/** a stored row as a message to deliver; its acknowledgement maps back to the stored msgid */
+/** a stored row as a message to deliver; its acknowledgement maps back to the stored msgid (kept in its headers) */
 export function storedToMessage(m: StoredMessage, retain: boolean): Message {
-  const msg: Message = {
+  return {
     id: nextId++ >>> 0, qos: m.qos, from: m.sender, flags: { retain, dup: false, sys: false }, topic: m.topic,
-    payload: m.payload, properties: undefined, timestamp: m.arrived, headers: retain ? { retained: true } : {},
+    payload: m.payload, properties: undefined, timestamp: m.arrived, headers: retain ? { retained: true, backend_msgid: m.msgid } : { backend_msgid: m.msgid },
   };
-  ids.set(msg, m.msgid);
-  return msg;
 }
 
 function stored(msg: Message, node: string): StoredMessage {
@@ -49,6 +54,8 @@ function messageVars(msg: Message, ci: ClientInfo | undefined, node: string): Re
 export interface Backend {
   readonly rules: readonly BackendRule[];
   readonly pools: ReadonlyMap<string, BackendPool>;
+  /** the pools of rule engine resources (ruleactions.ts), shown by `stats` after the conf's pools */
+  readonly resources: Map<string, BackendPool>;
 }
 
 /** taps every hook a rule names; the pools must be started */
@@ -185,15 +192,15 @@ export function tapBackend(ctx: PluginContext, rules: readonly BackendRule[], po
       return undefined;
     });
   }
-  return { rules, pools };
+  return { rules, pools, resources: new Map() };
 }
 
 const STAT_ORDER: Array<keyof PoolStats> = ['status', 'buffered', 'max_buffer', 'enqueued', 'written', 'batches', 'dropped', 'failed', 'retries', 'lookups', 'lookup_errors', 'last_error'];
 
 /** `emqx_ctl <command> stats` text: per pool, one `name : value` line per counter */
-export function formatBackendStats(pools: ReadonlyMap<string, BackendPool>): string {
+export function formatBackendStats(pools: ReadonlyMap<string, BackendPool>, resources: ReadonlyMap<string, BackendPool> = new Map()): string {
   let out = '';
-  for (const [name, p] of pools) {
+  for (const [name, p] of [...pools, ...[...resources].map(([id, r]) => [`resource ${id}`, r] as const)]) {
     p.stats.buffered = p.length;
     out += `pool ${name}\n` + STAT_ORDER.map((k) => `  ${k.padEnd(14)}: ${p.stats[k]}\n`).join('');
   }
@@ -208,7 +215,7 @@ export function formatBackendRules(rules: readonly BackendRule[]): string {
 /** registers `emqx_ctl <command> stats|rules` */
 export function backendCtl(ctx: PluginContext, command: string, b: Backend): void {
   ctx.ctl(command, [[`${command} stats`, 'Show each pool: buffer, writes, drops, lookups'], [`${command} rules`, 'Show the hook rules: hook, topic, action, pool']], (args) => {
-    if (args[0] === 'stats') return formatBackendStats(b.pools);
+    if (args[0] === 'stats') return formatBackendStats(b.pools, b.resources);
     if (args[0] === 'rules') return formatBackendRules(b.rules) || 'no rules\n';
     return undefined;
   });

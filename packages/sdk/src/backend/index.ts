@@ -10,6 +10,7 @@ import type { BackendStore } from './store.js';
 export * from './rules.js';
 export * from './store.js';
 export { BackendPool, type PoolOptions, type PoolStats } from './pool.js';
+export { addBackendRuleActions, fieldOf, fieldValue, resourceTls, sqlResourceParams, type BackendRuleActions } from './ruleactions.js';
 export { tapBackend, msgidOf, storedToMessage, formatBackendStats, formatBackendRules, backendCtl, type Backend } from './engine.js';
 
 export interface StartBackendOptions {
@@ -58,6 +59,7 @@ export async function startBackend(ctx: PluginContext, o: StartBackendOptions): 
         retryMin: ms(keys.get('reconnect_min'), 200),
         retryMax: ms(keys.get('reconnect_max'), 5000),
       };
+      for (const k of ['pool_size', 'c_pool_size']) if (keys.has(k)) num(keys.get(k), 1, `${p}.${k}`);
       const store = o.makeStore(name, keys);
       try {
         await store.open();

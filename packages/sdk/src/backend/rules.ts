@@ -80,14 +80,14 @@ function parseCount(v: unknown, key: string): number | undefined {
   return n;
 }
 
-/** splits `insert ... values(${clientid}, ${topic})` at its variables */
-export function parseSqlTemplate(sql: string, allowed: readonly string[], key: string): SqlTemplate {
+/** splits `insert ... values(${clientid}, ${topic})` at its variables; `allowed` undefined: any name or path (`${payload.x}`) */
+export function parseSqlTemplate(sql: string, allowed: readonly string[] | undefined, key: string): SqlTemplate {
   const parts: string[] = [];
   const vars: string[] = [];
-  const re = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+  const re = /\$\{([A-Za-z_$][A-Za-z0-9_.]*)\}/g;
   let at = 0;
   for (let m = re.exec(sql); m !== null; m = re.exec(sql)) {
-    if (!allowed.includes(m[1]!)) throw new BackendConfigError(`${key}: \${${m[1]}} is not available here (use ${allowed.map((a) => `\${${a}}`).join(', ')})`);
+    if (allowed !== undefined && !allowed.includes(m[1]!)) throw new BackendConfigError(`${key}: \${${m[1]}} is not available here (use ${allowed.map((a) => `\${${a}}`).join(', ')})`);
     parts.push(sql.slice(at, m.index));
     vars.push(m[1]!);
     at = m.index + m[0].length;

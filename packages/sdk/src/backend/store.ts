@@ -30,8 +30,10 @@ export type WriteOp =
   | { readonly kind: 'retain_delete'; readonly topic: string }
   /** mqtt_acked: the client's last acknowledged message of `topic` is `msgid` */
   | { readonly kind: 'acked'; readonly clientid: string; readonly topic: string; readonly msgid: string }
-  /** an `"action": {"sql": [...]}` rule */
-  | { readonly kind: 'sql'; readonly sql: readonly SqlTemplate[]; readonly vars: Readonly<Record<string, string | number>> };
+  /** an `"action": {"sql": [...]}` rule, or a rule engine data_to_mysql / data_to_pgsql action */
+  | { readonly kind: 'sql'; readonly sql: readonly SqlTemplate[]; readonly vars: Readonly<Record<string, string | number>> }
+  /** a rule engine data_to_mongo action: one document */
+  | { readonly kind: 'insert'; readonly collection: string; readonly doc: Readonly<Record<string, unknown>> };
 
 /**
  * Thrown by a driver: `retry` true when the database is unreachable (the batch is kept and
