@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { HOST, startNemq, type RunningBroker } from './brokers.js';
-import { runScenario, type ScenarioParams, type ScenarioResult } from './scenarios.js';
+import { CpuWindow, runScenario, sleep, type ScenarioParams, type ScenarioResult } from './scenarios.js';
 
 export const MGMT_START = '<!-- mgmt:start -->';
 export const MGMT_END = '<!-- mgmt:end -->';
@@ -46,6 +46,8 @@ export interface ApiLatency {
 
 export interface MgmtReport {
   rows: Array<{ scenario: string; cells: Partial<Record<Setup, Cell>> }>;
+  /** broker CPU, % of one core, of an idle node with the plugins loaded: without and with the poller */
+  idleCpu?: { quiet: number; polled: number; seconds: number };
   polls: number;
   pollErrors: number;
   api?: { connected: number; offline: number; listed: number; latencies: ApiLatency[] };
@@ -89,6 +91,28 @@ function startPolling(b: RunningBroker, counts: { polls: number; errors: number 
     clearInterval(overview);
     clearInterval(scrape);
   };
+}
+
+/** an idle node with the plugins loaded: its CPU without, then with, the dashboard's polling */
+async function idleCost(o: MgmtBenchOptions, seconds: number): Promise<MgmtReport['idleCpu']> {
+  const b = await startNemq(o.dir, {
+    setup: loadedFile({ emqx_management: true, emqx_dashboard: true, emqx_prometheus: true, emqx_retainer: false }),
+    env: { EMQX_PROMETHEUS__PUSH__GATEWAY__SERVER: '' },
+  });
+  try {
+    await sleep(1_000);
+    const q = new CpuWindow(b.pid);
+    await sleep(seconds * 1000);
+    const quiet = q.stop().brokerCpuPct;
+    const stop = startPolling(b, { polls: 0, errors: 0 });
+    const w = new CpuWindow(b.pid);
+    await sleep(seconds * 1000);
+    const polled = w.stop().brokerCpuPct;
+    stop();
+    return { quiet, polled, seconds };
+  } finally {
+    await b.stop();
+  }
 }
 
 async function oneRun(setup: Setup, scenario: (typeof SCENARIOS)[number], o: MgmtBenchOptions, counts: { polls: number; errors: number }): Promise<ScenarioResult> {
@@ -202,7 +226,7 @@ export async function mgmtBench(o: MgmtBenchOptions): Promise<MgmtReport> {
     }
     return { scenario, cells };
   });
-  const report: MgmtReport = { rows, polls: counts.polls, pollErrors: counts.errors, notes: [] };
+  const report: MgmtReport = { rows, polls: counts.polls, pollErrors: counts.errors, notes: [], idleCpu: await idleCost(o, 20) };
   if (o.clients > 0) report.api = await apiRun(o);
   return report;
 }
@@ -228,6 +252,12 @@ export function renderMgmt(r: MgmtReport, when: string, rounds: number): string 
   out.push('');
   out.push(`The poller made ${num(r.polls)} calls; ${num(r.pollErrors)} failed. A loss inside the run-to-run spread is noise: the plugins`);
   out.push('tap no message hook, so what they cost is the polling itself.');
+  if (r.idleCpu) {
+    const c = r.idleCpu;
+    out.push(`That cost, measured alone on an idle node with the three plugins loaded: ${c.quiet.toFixed(2)} % of one core without the`);
+    const d = c.polled - c.quiet;
+    out.push(`poller, ${c.polled.toFixed(2)} % with it (${c.seconds} s each): the polling takes ${d < 0.5 ? 'less than 0.5 %' : `${d.toFixed(2)} %`} of a core away from delivery.`);
+  }
   out.push('');
   if (r.api) {
     const a = r.api;

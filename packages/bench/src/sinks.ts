@@ -217,7 +217,11 @@ async function rabbitSink(dir: string): Promise<Sink> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const amqp = require('amqplib') as typeof import('amqplib');
   const env = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const conn = await amqp.connect(env.AMQP_URL!);
+  const stopService = (): Promise<unknown> => run('bash', [script, 'stop', 'rabbitmq', sdir]).catch(() => undefined);
+  const conn = await amqp.connect(env.AMQP_URL!).catch(async (e: Error) => {
+    await stopService();
+    throw e;
+  });
   const ch = await conn.createChannel();
   await ch.assertExchange('emq.pub', 'topic', { durable: true });
   const q = await ch.assertQueue('', { exclusive: true });
@@ -231,7 +235,7 @@ async function rabbitSink(dir: string): Promise<Sink> {
     received: () => n,
     stop: async () => {
       await conn.close().catch(() => undefined);
-      await run('bash', [script, 'stop', 'rabbitmq', sdir]).catch(() => undefined);
+      await stopService();
     },
   };
 }
