@@ -204,7 +204,8 @@ export async function mgmtBench(o: MgmtBenchOptions): Promise<MgmtReport> {
   const counts = { polls: 0, errors: 0 };
   for (let round = 1; round <= o.rounds; round++) {
     for (const scenario of SCENARIOS) {
-      for (const setup of SETUPS) {
+      // odd rounds start without plugins, even ones with them: no setup always runs second
+      for (const setup of round % 2 === 1 ? SETUPS : [...SETUPS].reverse()) {
         o.log(`mgmt round ${round}: ${scenario}, ${setup}`);
         const r = await oneRun(setup, scenario, o, counts);
         const m = r.metrics[0]!;
@@ -235,7 +236,7 @@ const num = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleS
 
 export function renderMgmt(r: MgmtReport, when: string, rounds: number): string {
   const out: string[] = [MGMT_START, '## Management plugins', ''];
-  out.push(`${when}; median of ${rounds} round(s). "plugins loaded, dashboard open": emqx_management, emqx_dashboard`);
+  out.push(`${when}; median of ${rounds} round(s), the order of the two setups alternating. "plugins loaded, dashboard open": emqx_management, emqx_dashboard`);
   out.push('and emqx_prometheus loaded, and a poller doing what an open Overview page does (`/stats`, `/metrics`, `/nodes`,');
   out.push('`/clients?_limit=10` on 18083 every 2 s) plus a Prometheus scrape every 5 s. "no plugins": none loaded.');
   out.push('Delivered msg/s, with acknowledged (QoS 1) and dropped beside it. Goal: ≤ 3 % loss.');
