@@ -12,8 +12,9 @@ import { CpuWindow, runScenario, sleep, type ScenarioParams, type ScenarioResult
 
 export const MGMT_START = '<!-- mgmt:start -->';
 export const MGMT_END = '<!-- mgmt:end -->';
-const SCENARIOS = ['fan-in', 'fan-out', 'qos1'] as const;
+const SCENARIOS = (process.env.NEMQ_BENCH_SCENARIOS?.split(',') ?? ['fan-in', 'fan-out', 'qos1']) as Array<'fan-in' | 'fan-out' | 'qos1'>;
 const SETUPS = ['no plugins', 'plugins loaded, dashboard open'] as const;
+// NEMQ_BENCH_SCENARIOS, NEMQ_BENCH_PLUGINS and NEMQ_BENCH_NO_POLL narrow a run down when looking for a cost
 type Setup = (typeof SETUPS)[number];
 const BASIC = 'Basic ' + Buffer.from('admin:public').toString('base64');
 
@@ -119,10 +120,12 @@ async function idleCost(o: MgmtBenchOptions, seconds: number): Promise<MgmtRepor
 async function oneRun(setup: Setup, scenario: (typeof SCENARIOS)[number], o: MgmtBenchOptions, counts: { polls: number; errors: number }): Promise<ScenarioResult> {
   const loaded = setup !== 'no plugins';
   const b = await startNemq(o.dir, {
-    setup: loadedFile({ emqx_management: loaded, emqx_dashboard: loaded, emqx_prometheus: loaded, emqx_retainer: false }),
+    setup: loadedFile(process.env.NEMQ_BENCH_PLUGINS && loaded
+      ? Object.fromEntries(process.env.NEMQ_BENCH_PLUGINS.split(',').map((n) => [n, true]))
+      : { emqx_management: loaded, emqx_dashboard: loaded, emqx_prometheus: loaded, emqx_retainer: false }),
     env: { EMQX_PROMETHEUS__PUSH__GATEWAY__SERVER: '' },
   });
-  const stop = loaded ? startPolling(b, counts) : () => undefined;
+  const stop = loaded && !process.env.NEMQ_BENCH_NO_POLL ? startPolling(b, counts) : () => undefined;
   try {
     return await runScenario(scenario, { host: b.host, port: b.port, pid: b.pid }, o.params);
   } finally {
