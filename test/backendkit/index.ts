@@ -17,6 +17,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 import { requireServices, startService, type Service, type ServiceName } from '../services/index';
 import { Clients } from '../authkit/mqtt';
+import { waitFor } from '../integration/helpers';
 
 const ROOT = join(__dirname, '../..');
 
@@ -82,15 +83,7 @@ export interface BackendKit {
   readonly binary?: boolean;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { waitFor };
 
 /** the next message on `c`, as [topic, payload, retain] */
 function nextMessage(c: MqttClient, ms = 10_000): Promise<{ topic: string; payload: Buffer; retain: boolean; qos: number }> {

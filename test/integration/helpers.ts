@@ -102,10 +102,11 @@ export function collect(c: MqttClient): Got {
   return got;
 }
 
-export async function waitFor(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+/** until `cond` (sync or async, e.g. a ctl or HTTP call) holds; polls every 10 ms */
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 3000, what = 'condition'): Promise<void> {
   const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 import { requireServices, startService, type Service } from '../../../test/services/index';
-import { spawnNode } from '../../../test/integration/helpers';
+import { sleep, waitFor, spawnNode } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -48,16 +48,6 @@ function conf(extra: string[] = [], rules = RULES): string {
     ...rules,
     ...extra,
   ].join('\n') + '\n';
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 function client(opts: IClientOptions = {}): Promise<MqttClient> {

@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 import { requireServices, startService, type Service } from '../../../test/services/index';
+import { waitFor } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -16,15 +17,6 @@ let svc: Service;
 let dir: string;
 let node: BrokerNode;
 let master: Redis;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 beforeAll(async () => {
   svc = await startService('redis-sentinel');

@@ -8,6 +8,7 @@ import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
 import { requireServices, startService, type Service } from '../../../test/services/index';
+import { waitFor, sleep } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 const MOCK = '(librdkafka mock cluster, not a real Kafka)';
@@ -36,16 +37,6 @@ function conf(extra: string[] = []): string {
     'bridge.kafka.hook.message.acked.1        = {"filter": "sensor/#", "topic": "message_acked"}',
     ...extra,
   ].join('\n') + '\n';
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 function client(opts: IClientOptions = {}): Promise<MqttClient> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
+import { waitFor } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 let dir: string;
@@ -38,15 +39,6 @@ async function start(): Promise<void> {
 async function stopNode(): Promise<void> {
   await Promise.all(clients.splice(0).map((c) => new Promise<void>((r) => c.end(true, {}, () => r()))));
   await node.stop();
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 function client(opts: IClientOptions = {}): Promise<MqttClient> {

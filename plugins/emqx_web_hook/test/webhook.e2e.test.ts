@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createBroker, createLogger, type BrokerNode } from '@nemq/kernel';
+import { waitFor, sleep } from '../../../test/integration/helpers';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -59,15 +60,6 @@ class Recorder {
   async wait(action: string, pred: (j: Record<string, unknown>) => boolean = () => true, n = 1, ms = 10000): Promise<Req[]> {
     await waitFor(() => this.of(action, pred).length >= n, ms, `${n} ${action} request(s)`);
     return this.of(action, pred);
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
   }
 }
 
