@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AUTH_BACKENDS, type AuthBackend, type Env } from './auth-backends.js';
-import { freePorts, REPO_ROOT, startNemq, type RunningBroker } from './brokers.js';
+import { freePorts, loadedPlugins, REPO_ROOT, startNemq, type RunningBroker } from './brokers.js';
 import { flowCells, formatValue, markdownTable, upsertMarked } from './report.js';
 import { runScenario, type Metric, type ScenarioParams, type ScenarioResult } from './scenarios.js';
 
@@ -52,7 +52,7 @@ async function nemqWith(dir: string, tag: string, plugin: string | undefined, co
   if (plugin) fs.writeFileSync(path.join(etc, `${plugin}.conf`), Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(''));
   return startNemq(dir, {
     env: { EMQX_PLUGINS__ETC_DIR: etc, ...env },
-    setup: (dataDir) => fs.writeFileSync(path.join(dataDir, 'loaded_plugins'), plugin ? `{${plugin}, true}.\n` : '{emqx_retainer, false}.\n'),
+    setup: loadedPlugins(plugin ? { [plugin]: true } : { emqx_retainer: false }),
   });
 }
 

@@ -336,6 +336,11 @@ export function nemqVersion(root = REPO_ROOT): string {
   return 'unknown';
 }
 
+/** a startNemq `setup` writing data/loaded_plugins: exactly these plugins on or off, EMQX's defaults not applied */
+export function loadedPlugins(names: Record<string, boolean>): (dataDir: string) => void {
+  return (dataDir) => fs.writeFileSync(path.join(dataDir, 'loaded_plugins'), Object.entries(names).map(([n, on]) => `{${n}, ${on}}.\n`).join(''));
+}
+
 /** Environment overrides (EMQX 4.x style) used to start nemq for the benchmark. */
 export function nemqEnv(ports: readonly number[], dataDir: string): Record<string, string> {
   const [tcp, internal, ssl, ws, wss, mgmt, dash] = ports;

@@ -4,10 +4,8 @@
  * latency of `GET /api/v4/clients?_limit=100` with a large client table.
  */
 import { upsertMarked } from './report.js';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
-import { HOST, startNemq, type RunningBroker } from './brokers.js';
+import { HOST, loadedPlugins, startNemq, type RunningBroker } from './brokers.js';
 import { CpuWindow, runScenario, sleep, type ScenarioParams, type ScenarioResult } from './scenarios.js';
 
 export const MGMT_START = '<!-- mgmt:start -->';
@@ -56,10 +54,6 @@ export interface MgmtReport {
   notes: string[];
 }
 
-function loadedFile(names: Record<string, boolean>): (dataDir: string) => void {
-  return (dataDir) => fs.writeFileSync(path.join(dataDir, 'loaded_plugins'), Object.entries(names).map(([n, on]) => `{${n}, ${on}}.\n`).join(''));
-}
-
 async function getJson(port: number, p: string): Promise<{ status: number; body: any }> {
   const r = await fetch(`http://${HOST}:${port}${p}`, { headers: { authorization: BASIC } });
   const text = await r.text();
@@ -98,7 +92,7 @@ function startPolling(b: RunningBroker, counts: { polls: number; errors: number 
 /** an idle node with the plugins loaded: its CPU without, then with, the dashboard's polling */
 async function idleCost(o: MgmtBenchOptions, seconds: number): Promise<MgmtReport['idleCpu']> {
   const b = await startNemq(o.dir, {
-    setup: loadedFile({ emqx_management: true, emqx_dashboard: true, emqx_prometheus: true, emqx_retainer: false }),
+    setup: loadedPlugins({ emqx_management: true, emqx_dashboard: true, emqx_prometheus: true, emqx_retainer: false }),
     env: { EMQX_PROMETHEUS__PUSH__GATEWAY__SERVER: '' },
   });
   try {
@@ -120,7 +114,7 @@ async function idleCost(o: MgmtBenchOptions, seconds: number): Promise<MgmtRepor
 async function oneRun(setup: Setup, scenario: (typeof SCENARIOS)[number], o: MgmtBenchOptions, counts: { polls: number; errors: number }): Promise<ScenarioResult> {
   const loaded = setup !== 'no plugins';
   const b = await startNemq(o.dir, {
-    setup: loadedFile(process.env.NEMQ_BENCH_PLUGINS && loaded
+    setup: loadedPlugins(process.env.NEMQ_BENCH_PLUGINS && loaded
       ? Object.fromEntries(process.env.NEMQ_BENCH_PLUGINS.split(',').map((n) => [n, true]))
       : { emqx_management: loaded, emqx_dashboard: loaded, emqx_prometheus: loaded, emqx_retainer: false }),
     env: { EMQX_PROMETHEUS__PUSH__GATEWAY__SERVER: '' },
@@ -159,7 +153,7 @@ async function fill(port: number, n: number, prefix: string, keep: boolean, sock
   const sources = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
   const worker = async (): Promise<void> => {
     for (let i = next++; i < n; i = next++) {
-      const s = await mqttConnect(port, `${prefix}${i}`, !keep ? false : true, sources[i % sources.length]);
+      const s = await mqttConnect(port, `${prefix}${i}`, keep, sources[i % sources.length]);
       if (keep) sockets.push(s);
       else s.destroy();
     }
@@ -180,7 +174,7 @@ async function timeCalls(port: number, p: string, calls: number): Promise<ApiLat
 }
 
 async function apiRun(o: MgmtBenchOptions): Promise<MgmtReport['api']> {
-  const b = await startNemq(o.dir, { setup: loadedFile({ emqx_management: true, emqx_retainer: false }) });
+  const b = await startNemq(o.dir, { setup: loadedPlugins({ emqx_management: true, emqx_retainer: false }) });
   const sockets: net.Socket[] = [];
   try {
     const connected = Math.min(o.clients, o.maxSockets);

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { HOST, REPO_ROOT, BrokerUnavailable, freePorts, startNemq, type RunningBroker } from './brokers.js';
+import { HOST, REPO_ROOT, BrokerUnavailable, freePorts, loadedPlugins, startNemq, type RunningBroker } from './brokers.js';
 import { upsertMarked } from './report.js';
 import { CpuWindow, sleep } from './scenarios.js';
 
@@ -264,7 +264,7 @@ async function oneRun(name: SinkName, o: SinkOptions): Promise<SinkRow> {
     const plugins = { emqx_management: false, emqx_dashboard: false, emqx_retainer: false, ...sink.plugins };
     b = await startNemq(o.dir, {
       env: sink.env,
-      setup: (d) => fs.writeFileSync(path.join(d, 'loaded_plugins'), Object.entries(plugins).map(([k, v]) => `{${k}, ${v}}.\n`).join('')),
+      setup: loadedPlugins(plugins),
     });
     const dataDir = path.join(o.dir, `nemq-data-${b.port}`);
     const ctl = async (...a: string[]): Promise<string> =>
