@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   mkdirSync(cfg.node.dataDir, { recursive: true });
   const pidFile = join(cfg.node.dataDir, 'emqx.pid');
   writeFileSync(pidFile, String(process.pid));
-  for (const l of node.listeners) process.stdout.write(`Start mqtt:${l.spec.proto}:${l.spec.name} listener on ${l.address} successfully.\n`);
+  for (const l of node.listeners) process.stdout.write(`Start ${l.identifier} listener on ${l.address} successfully.\n`);
   process.stdout.write(`EMQ X Broker ${VERSION} (nemq) is running now!\n`);
   let stopping = false;
   const stop = (sig: string): void => {

@@ -56,7 +56,7 @@ export interface CtlPort {
   /** `clients kick` of a client on another cluster node */
   kickRemote?(clientid: string): Promise<boolean>;
   readonly subscriptions: Pick<Subscriptions, 'subscribe' | 'unsubscribe'>;
-  readonly listeners: ReadonlyArray<Pick<Listener, 'spec' | 'address' | 'connections' | 'start' | 'stop'>>;
+  readonly listeners: ReadonlyArray<Pick<Listener, 'spec' | 'identifier' | 'address' | 'connections' | 'start' | 'stop'>>;
   /** undefined when plugins are off */
   readonly plugins: PluginControl | undefined;
   /** `banned add|del|list` */

@@ -127,14 +127,14 @@ export function localOps(node: AdminPort): OpTable {
     listeners: () => node.listeners.map((l) => ({
       protocol: `mqtt:${l.spec.proto}`,
       listen_on: l.address,
-      identifier: `mqtt:${l.spec.proto}:${l.spec.name}`,
+      identifier: l.identifier,
       acceptors: 1,
       max_conns: l.spec.maxConnections,
       current_conns: l.connections.size,
       shutdown_count: [],
     })),
     listener: async ({ identifier, action }) => {
-      const l = node.listeners.find((x) => `mqtt:${x.spec.proto}:${x.spec.name}` === identifier);
+      const l = node.listeners.find((x) => x.identifier === identifier);
       if (!l) return { error: 'not_found' };
       await l.stop().catch(() => undefined);
       if (action === 'restart') await l.start();

@@ -172,7 +172,7 @@ export function registerKernelCommands(node: CtlPort): void {
   ctl.register(OWNER, 'listeners', [['listeners', 'List listeners'], ['listeners stop <Identifier>', 'Stop a listener'], ['listeners restart <Identifier>', 'Restart a listener']], async (args) => {
     if (args.length === 0) {
       return node.listeners.map((l) => [
-        `mqtt:${l.spec.proto}:${l.spec.name}`,
+        l.identifier,
         `  listen_on       : ${l.address}`,
         `  acceptors       : 1`,
         `  max_conns       : ${l.spec.maxConnections}`,
@@ -181,7 +181,7 @@ export function registerKernelCommands(node: CtlPort): void {
       ].join('\n')).join('\n') + '\n';
     }
     const [sub, id] = args;
-    const l = node.listeners.find((x) => `mqtt:${x.spec.proto}:${x.spec.name}` === id);
+    const l = node.listeners.find((x) => x.identifier === id);
     if ((sub === 'stop' || sub === 'restart') && id !== undefined) {
       if (!l) return `Failed to ${sub} ${id} listener: not_found\n`;
       if (sub === 'stop') {

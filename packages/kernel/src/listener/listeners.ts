@@ -91,6 +91,11 @@ export class Listener {
     return `${this.spec.proto}:${this.spec.name}`;
   }
 
+  /** EMQX's listener identifier, e.g. `mqtt:tcp:external` (emqx_ctl listeners, the HTTP API) */
+  get identifier(): string {
+    return `mqtt:${this.id}`;
+  }
+
   get address(): string {
     const a = this.server?.address();
     if (a && typeof a === 'object') return `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
