@@ -2,12 +2,12 @@
 // behind the cluster link's `admin` call.
 import * as os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { parseShare, validTopicFilter, type AdminOp, type AdminOps, type NodeInfo } from '@nemq/sdk';
+import type { AdminOp, AdminOps, NodeInfo } from '@nemq/sdk';
 import { PluginError } from '../plugins/errors.js';
 import { datetime, uptime } from '../modules/sys.js';
 import type { AdminPort } from '../ports.js';
-import type { ClientInfo, SubOpts } from '../types.js';
 import { clientRow, listClients, listSubscriptions } from './clients.js';
+import { subscribeFor, unsubscribeFor } from './subscribe.js';
 
 export type OpTable = { [K in AdminOp]: (args: AdminOps[K][0]) => AdminOps[K][1] | Promise<AdminOps[K][1]> };
 
@@ -38,7 +38,6 @@ function cpuMeter(): () => number {
 export function localOps(node: AdminPort): OpTable {
   const fds = maxFds();
   const cpu = cpuMeter();
-  const clientOf = (clientid: string): ClientInfo => node.cm.channels.get(clientid)?.clientinfo ?? ({ clientid } as ClientInfo);
   return {
     node_info: (): NodeInfo => {
       const [l1, l5, l15] = os.loadavg();
@@ -86,20 +85,12 @@ export function localOps(node: AdminPort): OpTable {
       return true;
     },
     subscriptions: (q) => listSubscriptions(node, q),
-    subscribe: ({ clientid, topic, qos, nl, rap, rh }) => {
-      const s = node.cm.sessions.get(clientid);
-      if (!s || !node.cm.channels.get(clientid)?.connected) return false;
-      const share = parseShare(topic);
-      if (!share || !validTopicFilter(share.filter)) return false;
-      const opts: SubOpts = { qos, nl: nl ?? 0, rap: rap ?? 0, rh: rh ?? 0 };
-      if (share.group !== undefined) opts.share = share.group;
-      node.subscriptions.subscribe(s, clientOf(clientid), topic, opts);
-      return true;
-    },
+    // the API's subscribe and unsubscribe are for connected clients (EMQX: channel_not_found)
+    subscribe: ({ clientid, topic, qos, nl, rap, rh }) =>
+      node.cm.channels.get(clientid)?.connected === true && subscribeFor(node, clientid, topic, { qos, nl, rap, rh }) === 'ok',
     unsubscribe: ({ clientid, topic }) => {
-      const s = node.cm.sessions.get(clientid);
-      if (!s || !node.cm.channels.get(clientid)?.connected) return false;
-      node.subscriptions.unsubscribe(s, clientOf(clientid), topic);
+      if (!node.cm.channels.get(clientid)?.connected) return false;
+      unsubscribeFor(node, clientid, topic);
       return true;
     },
     routes: ({ topic }) => node.broker.router.rows(node.nodeName).filter(([t]) => topic === undefined || t === topic).map(([t, n]) => ({ topic: t, node: n })),

@@ -1,13 +1,12 @@
 // The kernel's own emqx_ctl commands, with EMQX 4.3's output strings (reference §2.5, §5).
 import { PluginError } from '../plugins/errors.js';
 import { CtlFailure } from './registry.js';
-import { parseShare, validTopicFilter } from '@nemq/sdk';
 import { uptime, datetime } from '../modules/sys.js';
 import type { QoS } from '@nemq/codec';
 import type { LogLevel } from '../logger.js';
-import type { ClientInfo, SubOpts } from '../types.js';
 import type { CtlPort, PluginListing } from '../ports.js';
 import { registerBannedCommand } from './banned.js';
+import { subscribeFor, unsubscribeFor } from '../admin/subscribe.js';
 
 const OWNER = 'emqx';
 
@@ -123,8 +122,6 @@ export function registerKernelCommands(node: CtlPort): void {
 
   ctl.register(OWNER, 'subscriptions', [['subscriptions list', 'List all subscriptions'], ['subscriptions show <ClientId>', 'Show subscriptions of a client'], ['subscriptions add <ClientId> <Topic> <QoS>', 'Add a static subscription manually'], ['subscriptions del <ClientId> <Topic>', 'Delete a static subscription manually']], (args) => {
     const [sub, id, topic, qos] = args;
-    // the connected client's info (mountpoint); an offline session has only its id
-    const clientOf = (clientid: string): ClientInfo => node.cm.channels.get(clientid)?.clientinfo ?? ({ clientid } as ClientInfo);
     const show = (clientid: string): string[] => {
       const s = node.cm.sessions.get(clientid);
       return s ? [...s.subscriptions.entries()].map(([t, x]) => `${clientid} -> ${t}:${x.opts.qos}`) : [];
@@ -139,21 +136,10 @@ export function registerKernelCommands(node: CtlPort): void {
     }
     if (sub === 'add' && id !== undefined && topic !== undefined && qos !== undefined) {
       if (!['0', '1', '2'].includes(qos)) return 'QoS should be 0, 1, 2\n';
-      const s = node.cm.sessions.get(id);
-      const share = parseShare(topic);
-      if (!s) return 'Not Found.\n';
-      if (!share || !validTopicFilter(share.filter)) return 'Error: bad topic filter\n';
-      const opts: SubOpts = { qos: Number(qos) as QoS, nl: 0, rap: 0, rh: 0 };
-      if (share.group !== undefined) opts.share = share.group;
-      // as SUBSCRIBE does, without its checks: mountpoint, session, router, session.subscribed
-      node.subscriptions.subscribe(s, clientOf(id), topic, opts);
-      return 'ok\n';
+      const r = subscribeFor(node, id, topic, { qos: Number(qos) as QoS });
+      return r === 'ok' ? 'ok\n' : r === 'no_session' ? 'Not Found.\n' : 'Error: bad topic filter\n';
     }
-    if (sub === 'del' && id !== undefined && topic !== undefined) {
-      const s = node.cm.sessions.get(id);
-      if (!s || !node.subscriptions.unsubscribe(s, clientOf(id), topic)) return 'Not Found.\n';
-      return 'ok\n';
-    }
+    if (sub === 'del' && id !== undefined && topic !== undefined) return unsubscribeFor(node, id, topic) ? 'ok\n' : 'Not Found.\n';
     return ctl.usage('subscriptions');
   });
 
