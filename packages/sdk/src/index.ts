@@ -100,3 +100,5 @@ export { startBackend, type StartBackendOptions } from './backend/index.js';
 export { BoundedQueue, type Sized } from './queue.js';
 /** EMQX's base 62: message ids and payloads */
 export { base62Id, unbase62Id, base62Encode } from './base62.js';
+/** times as EMQX prints them */
+export { datetime } from './time.js';

@@ -50,12 +50,7 @@ export async function pageAcross<Q, R>(nodes: string[], page: number, limit: num
 
 export const missing = (name: string): Record<string, unknown> => fail(ApiCode.MISSING_PARAMETER, `missing parameter: ${name}`);
 
-/** `YYYY-MM-DD HH:mm:ss` in local time, as EMQX prints its times */
-export function datetime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+export { datetime } from '@nemq/sdk';
 
 /** the body as an object, or undefined */
 export function bodyObject(body: unknown): Record<string, unknown> | undefined {

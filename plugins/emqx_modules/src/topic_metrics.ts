@@ -88,9 +88,4 @@ export class TopicMetrics {
   }
 }
 
-/** `YYYY-MM-DD HH:MM:SS`, local time, as EMQX prints times */
-export function datetime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+export { datetime } from '@nemq/sdk';

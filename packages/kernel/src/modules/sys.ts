@@ -2,6 +2,7 @@
 import type { QoS } from '@nemq/codec';
 import type { HookRegistry } from '../hooks/registry.js';
 import { Message, type ClientInfo, type ConnInfo } from '../types.js';
+import { datetime } from '@nemq/sdk';
 
 export interface SysSource {
   readonly nodeName: string;
@@ -83,7 +84,4 @@ export function uptime(ms: number): string {
   return parts.join(', ');
 }
 
-export function datetime(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+export { datetime };

@@ -18,8 +18,7 @@ export function dataRoutes(env: Env, apps: Apps): void {
   };
   r({ name: 'export', method: 'POST', path: '/data/export', descr: 'Export data' }, async () => {
     const d = new Date();
-    const p = (n: number): string => String(n).padStart(2, '0');
-    const name = `emqx-export-${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}.json`;
+    const name = `emqx-export-${datetime(d).replace(/[ :]/g, '-')}.json`;
     const content = {
       version: '4.3',
       rules: [], resources: [],
